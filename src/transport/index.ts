@@ -1,0 +1,14 @@
+/**
+ * Line-delimited JSON-RPC 2.0 framing for vscode-jsonrpc connections.
+ * Framing only: nothing here knows about calls, envelopes or tools.
+ */
+export { LineBuffer, type LineBufferOptions, type LineEvent } from './lineBuffer';
+export {
+  FramingErrorCode,
+  parseLine,
+  validateMessage,
+  type ParsedLine,
+  type RejectedLine,
+} from './messageParser';
+export { NewlineMessageReader, type NewlineMessageReaderOptions } from './newlineReader';
+export { NewlineMessageWriter } from './newlineWriter';

@@ -1,0 +1,128 @@
+/**
+ * Turns one framed line into a JSON-RPC 2.0 message, or into the rejection
+ * the peer should be answered with. Pure: no I/O, no state.
+ */
+import type { Message } from 'vscode-jsonrpc';
+
+/** JSON-RPC error codes the framing layer answers with by itself. */
+export const FramingErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+} as const;
+
+/** A line that is not a usable message, and how to answer it. */
+export interface RejectedLine {
+  readonly code: number;
+  readonly message: string;
+  /** The offending object's id when it had a usable one, else null. */
+  readonly id: string | number | null;
+}
+
+export type ParsedLine =
+  | { readonly kind: 'message'; readonly message: Message }
+  | ({ readonly kind: 'rejected' } & RejectedLine);
+
+// `fatal` makes malformed UTF-8 an error instead of silently becoming U+FFFD,
+// so the bytes that were signed are the bytes that get verified.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes, parses and validates one line (without its terminator). */
+export function parseLine(bytes: Uint8Array): ParsedLine {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return reject(FramingErrorCode.ParseError, 'Parse error: invalid UTF-8', null);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The engine's message quotes the input back; keep answers short and
+    // never reflect attacker-controlled text.
+    return reject(FramingErrorCode.ParseError, 'Parse error: invalid JSON', null);
+  }
+  return validateMessage(value);
+}
+
+/** Checks that an already-parsed JSON value is a single JSON-RPC 2.0 message. */
+export function validateMessage(value: unknown): ParsedLine {
+  if (Array.isArray(value)) {
+    return invalid('batches are not supported', null);
+  }
+  if (!isObject(value)) {
+    return invalid('not a JSON object', null);
+  }
+  const id = echoableId(value);
+  if (value.jsonrpc !== '2.0') {
+    return invalid('jsonrpc must be "2.0"', id);
+  }
+  const reason = Object.hasOwn(value, 'method') ? requestProblem(value) : responseProblem(value);
+  if (reason !== undefined) {
+    return invalid(reason, id);
+  }
+  return { kind: 'message', message: value as unknown as Message };
+}
+
+/** Why a request or notification is malformed, or undefined when it is fine. */
+function requestProblem(value: Record<string, unknown>): string | undefined {
+  if (typeof value.method !== 'string') {
+    return 'method must be a string';
+  }
+  if (Object.hasOwn(value, 'id') && typeof value.id !== 'string' && !Number.isSafeInteger(value.id)) {
+    return 'id must be a string or an integer';
+  }
+  if (Object.hasOwn(value, 'params') && !isObject(value.params) && !Array.isArray(value.params)) {
+    return 'params must be an object or an array';
+  }
+  return undefined;
+}
+
+/** Why a response is malformed, or undefined when it is fine. */
+function responseProblem(value: Record<string, unknown>): string | undefined {
+  const hasResult = Object.hasOwn(value, 'result');
+  const hasError = Object.hasOwn(value, 'error');
+  if (!hasResult && !hasError) {
+    return 'method is missing';
+  }
+  if (!Object.hasOwn(value, 'id')) {
+    return 'a response needs an id';
+  }
+  if (value.id !== null && typeof value.id !== 'string' && !isFiniteNumber(value.id)) {
+    return 'id must be a string, a number or null';
+  }
+  if (hasResult && hasError) {
+    return 'a response has either result or error, not both';
+  }
+  if (hasError && !isErrorObject(value.error)) {
+    return 'error must be an object with an integer code and a string message';
+  }
+  return undefined;
+}
+
+function isErrorObject(value: unknown): boolean {
+  return isObject(value) && Number.isSafeInteger(value.code) && typeof value.message === 'string';
+}
+
+/** The id to put in the error answer: only one the peer could correlate. */
+function echoableId(value: Record<string, unknown>): string | number | null {
+  const id = value.id;
+  return typeof id === 'string' || isFiniteNumber(id) ? id : null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  // JSON.parse turns 1e400 into Infinity, which would serialize back as null.
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function invalid(reason: string, id: string | number | null): ParsedLine {
+  return reject(FramingErrorCode.InvalidRequest, `Invalid Request: ${reason}`, id);
+}
+
+function reject(code: number, message: string, id: string | number | null): ParsedLine {
+  return { kind: 'rejected', code, message, id };
+}

@@ -1,0 +1,210 @@
+/**
+ * A vscode-jsonrpc MessageWriter that writes one JSON message per line to a
+ * Writable, batching the messages of one event-loop tick into one write.
+ */
+import type { Writable } from 'node:stream';
+// The `/node` entry installs vscode-jsonrpc's runtime layer, which its
+// Emitter needs to report a throwing listener.
+import { AbstractMessageWriter, Emitter, type Event, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+
+/**
+ * Writes line-delimited JSON-RPC. A broken stream (EPIPE, destroyed) is
+ * reported once on `onError`; after that writes are dropped and their
+ * promises resolve, so a vanished reader never crashes or stalls the server.
+ */
+export class NewlineMessageWriter extends AbstractMessageWriter implements MessageWriter {
+  private readonly backpressureEmitter = new Emitter<boolean>();
+  /** Lines waiting for this tick's batch, and whoever awaits them. */
+  private queue: string[] = [];
+  private queuedWaiters: Array<() => void> = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  /** Batches handed to the stream whose write callback has not run yet. */
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private isBlocked = false;
+  private broken = false;
+  private readonly detach: () => void;
+
+  constructor(private readonly stream: Writable) {
+    super();
+    const onDrain = (): void => {
+      this.setBlocked(false);
+      this.settleIfIdle();
+    };
+    const onError = (error: unknown): void => this.fail(error);
+    const onClose = (): void => {
+      // Not an error by itself: a write after this fails and reports it.
+      this.settleIdleWaiters();
+      this.fireClose();
+    };
+    stream.on('drain', onDrain);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    this.detach = () => {
+      stream.off('drain', onDrain);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+  }
+
+  /** `true` when the stream's buffer is full (stop producing), `false` once it drains. */
+  get onBackpressure(): Event<boolean> {
+    return this.backpressureEmitter.event;
+  }
+
+  /** Whether the stream asked us to wait for `drain`. */
+  get blocked(): boolean {
+    return this.isBlocked;
+  }
+
+  /**
+   * Queues one message. Resolves when its batch has been handed to the
+   * stream (not when it has drained); rejects only if it cannot be
+   * serialized.
+   */
+  write(msg: Message): Promise<void> {
+    if (this.broken) {
+      return Promise.resolve();
+    }
+    let line: string;
+    try {
+      line = serialize(msg);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return new Promise<void>((resolve) => {
+      this.queue.push(line);
+      this.queuedWaiters.push(resolve);
+      this.scheduled ??= setImmediate(() => this.writeBatch());
+    });
+  }
+
+  /**
+   * Resolves once everything queued so far has been written out and the
+   * stream has drained, or the stream has closed or failed. Never hangs on
+   * a dead stream.
+   */
+  flush(): Promise<void> {
+    this.writeBatch();
+    if (this.isIdle()) {
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Flushes, then ends the stream. Resolves when the end has been requested. */
+  async end(): Promise<void> {
+    await this.flush();
+    if (this.broken || this.stream.destroyed || this.stream.writableEnded) {
+      return;
+    }
+    try {
+      this.stream.end();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Removes the stream listeners and events; does not end the stream. */
+  override dispose(): void {
+    this.detach();
+    this.backpressureEmitter.dispose();
+    super.dispose();
+  }
+
+  /** Writes every queued line in one `stream.write`. */
+  private writeBatch(): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (this.queue.length === 0) {
+      return;
+    }
+    const data = this.queue.join('');
+    const waiters = this.queuedWaiters;
+    this.queue = [];
+    this.queuedWaiters = [];
+    if (!this.broken) {
+      this.handToStream(data);
+    }
+    for (const resolve of waiters) {
+      resolve();
+    }
+  }
+
+  private handToStream(data: string): void {
+    this.inFlight += 1;
+    let accepted: boolean;
+    try {
+      accepted = this.stream.write(data, (error) => {
+        this.inFlight -= 1;
+        if (error) {
+          this.fail(error);
+        } else {
+          this.settleIfIdle();
+        }
+      });
+    } catch (error) {
+      // Some streams throw synchronously instead of calling back.
+      this.inFlight -= 1;
+      this.fail(error);
+      return;
+    }
+    // A dead stream also answers false; its error arrives by callback and
+    // must not masquerade as backpressure.
+    if (!accepted && !this.broken && !this.stream.destroyed && !this.stream.writableEnded) {
+      this.setBlocked(true);
+    }
+  }
+
+  /** Marks the writer broken and reports the error, once. */
+  private fail(error: unknown): void {
+    if (this.broken) {
+      return;
+    }
+    this.broken = true;
+    this.fireError(error);
+    // Nothing will drain any more: release whoever waits on it, so a
+    // paused reader resumes and a flush before exit completes.
+    this.setBlocked(false);
+    this.settleIdleWaiters();
+  }
+
+  private setBlocked(blocked: boolean): void {
+    if (this.isBlocked !== blocked) {
+      this.isBlocked = blocked;
+      this.backpressureEmitter.fire(blocked);
+    }
+  }
+
+  private isIdle(): boolean {
+    if (this.broken || this.stream.destroyed) {
+      return true;
+    }
+    return this.inFlight === 0 && !this.isBlocked && this.queue.length === 0;
+  }
+
+  private settleIfIdle(): void {
+    if (this.isIdle()) {
+      this.settleIdleWaiters();
+    }
+  }
+
+  private settleIdleWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) {
+      resolve();
+    }
+  }
+}
+
+/**
+ * One message as one line. JSON.stringify escapes every control character,
+ * so the text never holds a raw `\n`; U+2028/U+2029 are escaped as well for
+ * peers that split lines on Unicode separators.
+ */
+function serialize(msg: Message): string {
+  return JSON.stringify(msg).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) + '\n';
+}
