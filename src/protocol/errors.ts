@@ -1,0 +1,73 @@
+/**
+ * The one table of error codes toolseal answers with, and the one error type
+ * that carries them. Nothing branches on message text: callers switch on `code`.
+ */
+export const ErrorCode = {
+  /** The line is not JSON (or not UTF-8). */
+  ParseError: -32700,
+  /** A batch, an object that is not JSON-RPC 2.0, or a line over the size limit. */
+  InvalidRequest: -32600,
+  /** No such JSON-RPC method. */
+  MethodNotFound: -32601,
+  /** The params are not a valid envelope (schema, depth, JSON values). */
+  InvalidParams: -32602,
+  /** Something unexpected; never carries a stack trace. */
+  InternalError: -32603,
+  /** Unknown client or bad signature (deliberately the same answer). */
+  Unauthenticated: -32001,
+  /** ts_ms is outside the freshness window. */
+  StaleRequest: -32002,
+  /** The (client_id, nonce) pair was seen within the freshness window. */
+  ReplayedNonce: -32003,
+  /** server_id names another server. */
+  WrongServer: -32004,
+  /** No such tool. */
+  UnknownTool: -32010,
+  /** The args fail the tool's input schema (or its own argument checks). */
+  InvalidArguments: -32011,
+  /** The job is unknown, expired or owned by another client (one answer for all three). */
+  UnknownJob: -32012,
+  /** A configured limit was reached (running jobs, replay cache entries). */
+  LimitExceeded: -32013,
+  /** The tool failed, or produced output that fails its output schema. */
+  ToolFailed: -32014,
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The fixed message for each code; details go in `data`, never in the message. */
+export const ErrorMessage: Readonly<Record<ErrorCodeValue, string>> = {
+  [ErrorCode.ParseError]: 'Parse error',
+  [ErrorCode.InvalidRequest]: 'Invalid Request',
+  [ErrorCode.MethodNotFound]: 'Method not found',
+  [ErrorCode.InvalidParams]: 'Invalid params',
+  [ErrorCode.InternalError]: 'Internal error',
+  [ErrorCode.Unauthenticated]: 'unauthenticated',
+  [ErrorCode.StaleRequest]: 'stale request',
+  [ErrorCode.ReplayedNonce]: 'replayed nonce',
+  [ErrorCode.WrongServer]: 'wrong server',
+  [ErrorCode.UnknownTool]: 'unknown tool',
+  [ErrorCode.InvalidArguments]: 'invalid arguments',
+  [ErrorCode.UnknownJob]: 'unknown job',
+  [ErrorCode.LimitExceeded]: 'limit exceeded',
+  [ErrorCode.ToolFailed]: 'tool failed',
+};
+
+/** One validation problem: a JSON Pointer into the checked value and what is wrong there. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** An error with a JSON-RPC code, a short message and structured data. */
+export class ToolsealError extends Error {
+  readonly code: number;
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(code: number, message?: string, data?: Record<string, unknown>) {
+    super(message ?? ErrorMessage[code as ErrorCodeValue] ?? 'error');
+    this.name = 'ToolsealError';
+    this.code = code;
+    this.data = data;
+  }
+}

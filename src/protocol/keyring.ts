@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import type { Keyring as KeyringFile } from '../generated/schemas';
+import { HmacKey } from './hmacKey';
+import type { SchemaRegistry } from './schemas';
+
+/** Secrets shorter than this (after decoding) are refused. */
+export const MIN_SECRET_BYTES = 16;
+
+/** A keyring that cannot be used. Its message never contains a secret. */
+export class KeyringError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyringError';
+  }
+}
+
+/** The keyring in the form the code uses: prepared keys, no secret text. */
+export interface Keyring {
+  readonly serverId: string;
+  readonly serverKey: HmacKey;
+  /** Every valid key of each client id (several allow rotation). */
+  readonly clients: ReadonlyMap<string, readonly HmacKey[]>;
+}
+
+/**
+ * Decodes one secret: `base64:` and `hex:` prefixes select those encodings,
+ * anything else is UTF-8. `where` names the secret's place in error messages.
+ */
+export function decodeSecret(text: string, where: string): Buffer {
+  let bytes: Buffer;
+  if (text.startsWith('base64:')) {
+    const body = text.slice('base64:'.length);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) {
+      throw new KeyringError(`${where}: not valid base64 after the 'base64:' prefix`);
+    }
+    bytes = Buffer.from(body, 'base64');
+  } else if (text.startsWith('hex:')) {
+    const body = text.slice('hex:'.length);
+    if (!/^(?:[0-9a-fA-F]{2})*$/.test(body)) {
+      throw new KeyringError(`${where}: not valid hex after the 'hex:' prefix`);
+    }
+    bytes = Buffer.from(body, 'hex');
+  } else {
+    bytes = Buffer.from(text, 'utf8');
+  }
+  if (bytes.length < MIN_SECRET_BYTES) {
+    throw new KeyringError(`${where}: a secret must be at least ${MIN_SECRET_BYTES} bytes, this one has ${bytes.length}`);
+  }
+  return bytes;
+}
+
+/** Validates a parsed keyring document against `keyring.schema.json` and prepares its keys. */
+export function parseKeyring(document: unknown, schemas: SchemaRegistry): Keyring {
+  const issues = schemas.keyring.check(document);
+  if (issues.length > 0) {
+    const first = issues[0]!;
+    throw new KeyringError(`keyring is invalid at ${first.path}: ${first.message}`);
+  }
+  const file = document as KeyringFile;
+  const serverKey = new HmacKey(decodeSecret(file.server.secret, 'server.secret'));
+  const clients = new Map<string, HmacKey[]>();
+  for (const [clientId, entry] of Object.entries(file.clients)) {
+    const keys = entry.secrets.map((secret, i) => new HmacKey(decodeSecret(secret, `clients[${JSON.stringify(clientId)}].secrets[${i}]`)));
+    clients.set(clientId, keys);
+  }
+  return { serverId: file.server.id, serverKey, clients };
+}
+
+/** Parses keyring JSON text; `source` names where it came from in error messages. */
+export function parseKeyringText(text: string, source: string, schemas: SchemaRegistry): Keyring {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new KeyringError(`${source} is not valid JSON`);
+  }
+  try {
+    return parseKeyring(document, schemas);
+  } catch (err) {
+    if (err instanceof KeyringError) throw new KeyringError(`${source}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Where a keyring may come from, in order of precedence. */
+export interface KeyringSources {
+  /** `--keys PATH`. */
+  keysPath?: string;
+  /** The process environment (`TOOLSEAL_KEYS_JSON`, then `TOOLSEAL_KEYS`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Loads the keyring: `--keys` wins over `TOOLSEAL_KEYS_JSON`, which wins
+ * over `TOOLSEAL_KEYS`. Throws KeyringError when none is given or it is bad.
+ */
+export function loadKeyring(sources: KeyringSources, schemas: SchemaRegistry): Keyring {
+  const env = sources.env ?? {};
+  if (sources.keysPath !== undefined) return loadKeyringFile(sources.keysPath, '--keys', schemas);
+  const inline = env.TOOLSEAL_KEYS_JSON;
+  if (inline !== undefined && inline !== '') return parseKeyringText(inline, 'TOOLSEAL_KEYS_JSON', schemas);
+  const file = env.TOOLSEAL_KEYS;
+  if (file !== undefined && file !== '') return loadKeyringFile(file, 'TOOLSEAL_KEYS', schemas);
+  throw new KeyringError('no keyring: pass --keys FILE, or set TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS (toolseal keygen makes one)');
+}
+
+function loadKeyringFile(file: string, option: string, schemas: SchemaRegistry): Keyring {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new KeyringError(`cannot read keyring file ${JSON.stringify(file)} (from ${option}): ${code}`);
+  }
+  return parseKeyringText(text, `keyring file ${JSON.stringify(file)}`, schemas);
+}

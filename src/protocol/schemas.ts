@@ -1,0 +1,104 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ValidationIssue } from './errors';
+
+/** Where the checked-in schema files live, for the built package and for the sources alike. */
+export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas');
+
+/** A JSON Schema document as loaded from disk. */
+export type JsonSchema = Record<string, unknown>;
+
+/** A compiled schema: the raw document (for tool definitions) and its validator. */
+export interface CompiledSchema {
+  readonly schema: JsonSchema;
+  /** Returns the problems found, or an empty list when the value is valid. */
+  check(value: unknown): ValidationIssue[];
+}
+
+/** The input and output schemas of one tool. */
+export interface ToolSchemas {
+  readonly input: CompiledSchema;
+  readonly output: CompiledSchema;
+}
+
+/** Turns Ajv's structured errors into `{path, message}` pairs for `data.errors`. */
+export function toIssues(errors: readonly ErrorObject[] | null | undefined): ValidationIssue[] {
+  return (errors ?? []).map((e) => {
+    let message = e.message ?? 'is invalid';
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === 'additionalProperties') message += `: '${String(params.additionalProperty)}'`;
+    else if (e.keyword === 'required') message = `must have required property '${String(params.missingProperty)}'`;
+    else if (e.keyword === 'const') message += `: ${JSON.stringify(params.allowedValue)}`;
+    else if (e.keyword === 'enum') message += `: ${JSON.stringify(params.allowedValues)}`;
+    return { path: e.instancePath || '/', message };
+  });
+}
+
+function readJson(file: string): JsonSchema {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as JsonSchema;
+}
+
+function compiled(ajv: Ajv, schema: JsonSchema): CompiledSchema {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return {
+    schema,
+    check(value: unknown): ValidationIssue[] {
+      return validate(value) ? [] : toIssues(validate.errors);
+    },
+  };
+}
+
+/**
+ * Every schema in `schemas/`, compiled once at start-up.
+ * Ajv runs with options that never modify the data (no defaults, no coercion,
+ * no removal), `$data` off and `allErrors` off: the envelope is checked before
+ * its signature is, so validation must leave it exactly as received, and a
+ * hostile value must not make validation do unbounded work.
+ */
+export class SchemaRegistry {
+  readonly envelope: CompiledSchema;
+  readonly response: CompiledSchema;
+  readonly jobStatus: CompiledSchema;
+  readonly keyring: CompiledSchema;
+  private readonly tools = new Map<string, ToolSchemas>();
+
+  constructor(schemaDir: string = SCHEMA_DIR) {
+    const ajv = new Ajv({
+      strict: true,
+      allErrors: false,
+      $data: false,
+      useDefaults: false,
+      coerceTypes: false,
+      removeAdditional: false,
+      validateSchema: true,
+    });
+    this.envelope = compiled(ajv, readJson(path.join(schemaDir, 'envelope.schema.json')));
+    this.response = compiled(ajv, readJson(path.join(schemaDir, 'response.schema.json')));
+    this.jobStatus = compiled(ajv, readJson(path.join(schemaDir, 'job-status.schema.json')));
+    this.keyring = compiled(ajv, readJson(path.join(schemaDir, 'keyring.schema.json')));
+
+    const toolDir = path.join(schemaDir, 'tools');
+    const suffix = '.input.schema.json';
+    for (const file of fs.readdirSync(toolDir).sort()) {
+      if (!file.endsWith(suffix)) continue;
+      const name = file.slice(0, -suffix.length);
+      const outputFile = path.join(toolDir, `${name}.output.schema.json`);
+      if (!fs.existsSync(outputFile)) throw new Error(`schema ${file} has no matching ${name}.output.schema.json`);
+      this.tools.set(name, {
+        input: compiled(ajv, readJson(path.join(toolDir, file))),
+        output: compiled(ajv, readJson(outputFile)),
+      });
+    }
+  }
+
+  /** The schemas of a tool, by name; undefined when no schema files exist for it. */
+  tool(name: string): ToolSchemas | undefined {
+    return this.tools.get(name);
+  }
+
+  /** Names of every tool that has schema files. */
+  toolNames(): string[] {
+    return [...this.tools.keys()];
+  }
+}

@@ -1,0 +1,46 @@
+import { timingSafeEqual } from 'node:crypto';
+import { canonicalize } from './canonical';
+import type { HmacKey } from './hmacKey';
+
+/** Anything that carries a `signature` field on the wire. */
+export interface Signed {
+  signature: string;
+}
+
+/** The canonical bytes a signature covers: RFC 8785 JSON of the object without `signature`. */
+export function signingInput(unsigned: object): string {
+  return canonicalize(unsigned);
+}
+
+/** The object without its `signature`, every other field exactly as it is. */
+export function withoutSignature<T extends Signed>(signed: T): Omit<T, 'signature'> {
+  const { signature: _signature, ...rest } = signed;
+  return rest;
+}
+
+/** Signs `unsigned` with `key`: returns a copy with `signature` added. */
+export function sign<T extends object>(key: HmacKey, unsigned: T): T & Signed {
+  return { ...unsigned, signature: key.macHex(signingInput(unsigned)) };
+}
+
+/**
+ * Whether `signature` (lowercase hex) is a valid HMAC of `unsigned` under any
+ * of `keys`. The canonical form is computed once; every key is tried and each
+ * comparison is constant-time, so timing reveals neither which key matched
+ * nor how much of the signature was right.
+ */
+export function verify(keys: readonly HmacKey[], unsigned: object, signature: string): boolean {
+  if (!/^[0-9a-f]{64}$/.test(signature)) return false;
+  const expected = Buffer.from(signature, 'hex');
+  const input = signingInput(unsigned);
+  let matched = false;
+  for (const key of keys) {
+    if (timingSafeEqual(key.mac(input), expected)) matched = true;
+  }
+  return matched;
+}
+
+/** Verifies a signed object as received: its signature over all its other fields. */
+export function verifySigned<T extends Signed>(keys: readonly HmacKey[], signed: T): boolean {
+  return verify(keys, withoutSignature(signed), signed.signature);
+}

@@ -1,0 +1,148 @@
+/**
+ * The wire shapes (snake_case, generated from schemas/) and the one boundary
+ * where they meet the camelCase objects the code works with.
+ */
+import type { Envelope, JobStatus, Response } from '../generated/schemas';
+
+export type { Envelope, JobStatus, Response };
+
+/** The protocol version every message carries. */
+export const PROTOCOL_VERSION = 'mcp/0.1';
+/** JSON-RPC method of a signed call (client -> server request). */
+export const CALL_METHOD = 'call';
+/** JSON-RPC method of a signed job status (server -> client notification). */
+export const JOB_STATUS_METHOD = 'job/status';
+
+export type UnsignedEnvelope = Omit<Envelope, 'signature'>;
+export type UnsignedResponse = Omit<Response, 'signature'>;
+export type UnsignedJobStatus = Omit<JobStatus, 'signature'>;
+
+export type ResponseStatus = Response['status'];
+export type JobStatusState = JobStatus['status'];
+export type JsonObject = Record<string, unknown>;
+
+/** A verified call, in the code's terms. */
+export interface CallRequest {
+  requestId: string;
+  tsMs: number;
+  clientId: string;
+  serverId: string;
+  tool: string;
+  args: JsonObject;
+  nonce: string;
+}
+
+/** What a call answers, before it is put on the wire and signed. */
+export interface CallReply {
+  requestId: string;
+  serverId: string;
+  tsMs: number;
+  ok: boolean;
+  status: ResponseStatus;
+  result: JsonObject | null;
+  error: string | null;
+}
+
+/** One job transition or progress report, before it is put on the wire and signed. */
+export interface JobStatusReport {
+  jobId: string;
+  requestId: string;
+  clientId: string;
+  serverId: string;
+  tsMs: number;
+  seq: number;
+  status: JobStatusState;
+  progress?: number;
+  result?: JsonObject;
+  error?: string;
+}
+
+/** Reads an envelope (already schema-valid) into a CallRequest; absent args are {}. */
+export function fromWireEnvelope(envelope: Envelope): CallRequest {
+  return {
+    requestId: envelope.request_id,
+    tsMs: envelope.ts_ms,
+    clientId: envelope.client_id,
+    serverId: envelope.server_id,
+    tool: envelope.tool,
+    args: envelope.args ?? {},
+    nonce: envelope.nonce,
+  };
+}
+
+/** Puts a call on the wire, unsigned. `args` is omitted when undefined. */
+export function toWireEnvelope(call: Omit<CallRequest, 'args'> & { args?: JsonObject }): UnsignedEnvelope {
+  const envelope: UnsignedEnvelope = {
+    v: PROTOCOL_VERSION,
+    request_id: call.requestId,
+    ts_ms: call.tsMs,
+    client_id: call.clientId,
+    server_id: call.serverId,
+    tool: call.tool,
+    nonce: call.nonce,
+  };
+  if (call.args !== undefined) envelope.args = call.args;
+  return envelope;
+}
+
+/** Puts a reply on the wire, unsigned. */
+export function toWireResponse(reply: CallReply): UnsignedResponse {
+  return {
+    v: PROTOCOL_VERSION,
+    request_id: reply.requestId,
+    ts_ms: reply.tsMs,
+    ok: reply.ok,
+    server_id: reply.serverId,
+    status: reply.status,
+    result: reply.result,
+    error: reply.error,
+  };
+}
+
+/** Reads a (verified) response into a CallReply. */
+export function fromWireResponse(response: Response): CallReply {
+  return {
+    requestId: response.request_id,
+    serverId: response.server_id,
+    tsMs: response.ts_ms,
+    ok: response.ok,
+    status: response.status,
+    result: (response.result as JsonObject | null) ?? null,
+    error: response.error ?? null,
+  };
+}
+
+/** Puts a job status on the wire, unsigned; optional fields only when set. */
+export function toWireJobStatus(report: JobStatusReport): UnsignedJobStatus {
+  const status: UnsignedJobStatus = {
+    v: PROTOCOL_VERSION,
+    job_id: report.jobId,
+    request_id: report.requestId,
+    client_id: report.clientId,
+    server_id: report.serverId,
+    ts_ms: report.tsMs,
+    seq: report.seq,
+    status: report.status,
+  };
+  if (report.progress !== undefined) status.progress = report.progress;
+  if (report.result !== undefined) status.result = report.result;
+  if (report.error !== undefined) status.error = report.error;
+  return status;
+}
+
+/** Reads a (verified) job status into a JobStatusReport. */
+export function fromWireJobStatus(status: JobStatus): JobStatusReport {
+  const report: JobStatusReport = {
+    jobId: status.job_id,
+    requestId: status.request_id,
+    clientId: status.client_id,
+    serverId: status.server_id,
+    tsMs: status.ts_ms,
+    seq: status.seq,
+    status: status.status,
+  };
+  if (status.progress !== undefined) report.progress = status.progress;
+  if (status.result !== undefined) report.result = status.result as JsonObject;
+  if (status.error !== undefined) report.error = status.error;
+  return report;
+}

@@ -1,0 +1,57 @@
+import { canonicalize, checkJsonValue, MAX_DEPTH } from '../../src/protocol/canonical';
+
+function nested(depth: number): unknown {
+  let value: unknown = {};
+  for (let i = 1; i < depth; i++) value = { a: value };
+  return value;
+}
+
+describe('checkJsonValue', () => {
+  it('accepts exactly 64 levels and refuses 65', () => {
+    expect(checkJsonValue(nested(MAX_DEPTH))).toBeUndefined();
+    const issue = checkJsonValue(nested(MAX_DEPTH + 1));
+    expect(issue?.message).toMatch(/deeper than 64/);
+    expect(issue?.path).toBe('/a'.repeat(MAX_DEPTH));
+  });
+
+  it('counts arrays as levels too', () => {
+    let value: unknown = [];
+    for (let i = 1; i < MAX_DEPTH + 1; i++) value = [value];
+    expect(checkJsonValue(value)).toBeDefined();
+  });
+
+  it('stops at the limit on hostile nesting instead of walking it all', () => {
+    const deep: unknown[] = [];
+    let cursor = deep;
+    for (let i = 0; i < 200_000; i++) {
+      const next: unknown[] = [];
+      cursor.push(next);
+      cursor = next;
+    }
+    expect(checkJsonValue({ deep })).toBeDefined();
+  });
+
+  it('refuses non-finite numbers and lone surrogates, in values and keys, with a JSON Pointer', () => {
+    expect(checkJsonValue({ a: [1, Infinity] })).toEqual({ path: '/a/1', message: 'must be a finite number' });
+    expect(checkJsonValue({ a: NaN })?.path).toBe('/a');
+    expect(checkJsonValue({ s: 'x\uD800y' })?.message).toMatch(/lone surrogate/);
+    expect(checkJsonValue({ s: '\uDC00' })).toBeDefined();
+    expect(checkJsonValue({ ['k\uD800']: 1 })?.message).toMatch(/keys/);
+    expect(checkJsonValue({ 'a/b~c': [1, -Infinity] })?.path).toBe('/a~1b~0c/1');
+  });
+
+  it('accepts well-formed surrogate pairs, -0 and ordinary JSON', () => {
+    expect(checkJsonValue({ s: '😀', n: -0, t: true, z: null, arr: [1.5, 'x'] })).toBeUndefined();
+  });
+});
+
+describe('canonicalize', () => {
+  it('produces RFC 8785 output: sorted keys, shortest numbers, minimal escapes', () => {
+    expect(canonicalize({ b: 1, a: [1e21, 0.1, -0, 1e-7], c: '\u2028\n"é' })).toBe('{"a":[1e+21,0.1,0,1e-7],"b":1,"c":"\u2028\\n\\"é"}');
+  });
+
+  it('keeps __proto__ as an ordinary key', () => {
+    const value = JSON.parse('{"__proto__":{"x":1},"a":2}');
+    expect(canonicalize(value)).toBe('{"__proto__":{"x":1},"a":2}');
+  });
+});
