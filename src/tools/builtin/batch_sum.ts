@@ -1,0 +1,20 @@
+import type { BatchSumInput } from '../../generated/schemas';
+import { ErrorCode, ToolsealError } from '../../protocol/errors';
+import { exactSum } from '../exactSum';
+import { defineTool, ok } from '../tool';
+
+export default defineTool<BatchSumInput>({
+  name: 'batch_sum',
+  description:
+    'Adds 1 to 100000 numbers exactly: the total is the correctly rounded sum (like Python math.fsum), ' +
+    'so [1e16, 1, -1e16] sums to 1 and ten 0.1s to 1. Returns the count and the total.',
+  run: ({ numbers }) => {
+    const total = exactSum(numbers);
+    if (!Number.isFinite(total)) {
+      throw new ToolsealError(ErrorCode.InvalidArguments, 'invalid arguments', {
+        errors: [{ path: '/numbers', message: 'the sum is not a finite number' }],
+      });
+    }
+    return ok({ count: numbers.length, total });
+  },
+});
