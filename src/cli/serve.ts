@@ -1,0 +1,88 @@
+import { Console } from 'node:console';
+import { KeyringError, loadKeyring } from '../protocol/keyring';
+import { SchemaRegistry } from '../protocol/schemas';
+import { createLogger, isLogLevel, LOG_LEVELS } from '../server/logger';
+import { ToolServer } from '../server/server';
+import { DEFAULT_SETTINGS, SHUTDOWN_BUDGET_MS } from '../server/settings';
+import { integerOption, parseCommandLine, UsageError } from './args';
+
+export const SERVE_USAGE = `Usage: toolseal serve [options]
+
+Runs the tool server on stdin/stdout (line-delimited JSON-RPC 2.0). Logs go to stderr.
+
+Options:
+  --keys FILE                 keyring file (else TOOLSEAL_KEYS_JSON, then TOOLSEAL_KEYS)
+  --max-skew-ms N             allowed clock skew of a call, ms (default ${DEFAULT_SETTINGS.maxSkewMs})
+  --max-message-bytes N       longest accepted line, bytes (default ${DEFAULT_SETTINGS.maxMessageBytes})
+  --job-ttl-ms N              how long finished jobs stay pollable, ms (default ${DEFAULT_SETTINGS.jobTtlMs})
+  --max-jobs N                jobs running at once (default ${DEFAULT_SETTINGS.maxJobs})
+  --drain-ms N                on stdin EOF, how long jobs may finish before cancel, ms (default ${DEFAULT_SETTINGS.drainMs})
+  --max-replay-entries N      replay-cache entries held at most (default ${DEFAULT_SETTINGS.maxReplayEntries})
+  --log-level LEVEL           ${LOG_LEVELS.join(' | ')} (default warn)
+  -h, --help                  this help
+
+Exit codes: 0 after a drain or a signal, 2 on a bad keyring or bad options.
+`;
+
+/** `toolseal serve`: runs until stdin ends or a signal arrives; resolves with the exit code. */
+export async function serveCommand(argv: string[]): Promise<number> {
+  // stdout is the protocol channel: nothing but protocol lines may reach it,
+  // so even a stray console.log from a dependency goes to stderr.
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+
+  const { values, positionals } = parseCommandLine(argv, {
+      keys: { type: 'string' },
+      'max-skew-ms': { type: 'string' },
+      'max-message-bytes': { type: 'string' },
+      'job-ttl-ms': { type: 'string' },
+      'max-jobs': { type: 'string' },
+      'drain-ms': { type: 'string' },
+      'max-replay-entries': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if (values.help) {
+    process.stderr.write(SERVE_USAGE);
+    return 0;
+  }
+  const logLevel = values['log-level'] ?? 'warn';
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const settings = {
+    maxSkewMs: integerOption('max-skew-ms', values['max-skew-ms'], 0),
+    maxMessageBytes: integerOption('max-message-bytes', values['max-message-bytes'], 64),
+    jobTtlMs: integerOption('job-ttl-ms', values['job-ttl-ms'], 0),
+    maxJobs: integerOption('max-jobs', values['max-jobs'], 1),
+    drainMs: integerOption('drain-ms', values['drain-ms'], 0),
+    maxReplayEntries: integerOption('max-replay-entries', values['max-replay-entries'], 1),
+  };
+  const definedSettings = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+
+  const logger = createLogger(logLevel);
+  const schemas = new SchemaRegistry();
+  let keyring;
+  try {
+    keyring = loadKeyring({ keysPath: values.keys, env: process.env }, schemas);
+  } catch (err) {
+    if (err instanceof KeyringError) {
+      process.stderr.write(`toolseal serve: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  process.on('uncaughtException', (err) => logger.error('uncaught_exception', { error: err.stack ?? String(err) }));
+  process.on('unhandledRejection', (err) => logger.error('unhandled_rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+
+  const server = new ToolServer({ keyring, logger, settings: definedSettings, schemas }, { input: process.stdin, output: process.stdout });
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Whatever happens, the process is gone within the budget.
+    setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS).unref();
+    void server.shutdown(signal);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  server.start();
+  await server.finished;
+  return 0;
+}

@@ -1,0 +1,197 @@
+import type { JobManager } from '../jobs';
+import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
+import { ErrorCode, ToolsealError } from '../protocol/errors';
+import type { HmacKey } from '../protocol/hmacKey';
+import type { Keyring } from '../protocol/keyring';
+import type { SchemaRegistry } from '../protocol/schemas';
+import { sign, verifySigned } from '../protocol/signing';
+import {
+  fromWireEnvelope,
+  toWireResponse,
+  type CallReply,
+  type CallRequest,
+  type Envelope,
+  type Response,
+} from '../protocol/wire';
+import type { RegisteredTool, ToolRegistry } from '../tools/registry';
+import type { ToolContext, ToolReply } from '../tools/tool';
+import type { Logger } from './logger';
+import type { ReplayStore } from './replayStore';
+
+/** The settings the call pipeline reads. */
+export interface PipelineSettings {
+  /** Allowed |server time - ts_ms| (default 300000). */
+  maxSkewMs: number;
+  /** Suggested polling interval handed out with job ids. */
+  pollIntervalMs: number;
+}
+
+/** What the pipeline works with. */
+export interface PipelineDeps {
+  schemas: SchemaRegistry;
+  keyring: Keyring;
+  tools: ToolRegistry;
+  replay: ReplayStore;
+  jobs: JobManager;
+  logger: Logger;
+  settings: PipelineSettings;
+  fingerprint: string;
+  /** Server clock, Unix ms. */
+  now?: () => number;
+}
+
+/**
+ * The checks of a `call`, in the order of PROTOCOL.md section 4. Each step is
+ * a small function; the first failure throws a ToolsealError and nothing
+ * after it runs. `authenticate` covers steps 1-5 and `dispatch` steps 6-8, so
+ * other front ends (an MCP `tools/call` carrying an envelope) reuse the same
+ * checks.
+ */
+export class CallPipeline {
+  private readonly now: () => number;
+  /** Verified against when the client id is unknown, so both failures cost the same. */
+  private readonly decoyKeys: readonly HmacKey[];
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.now = deps.now ?? Date.now;
+    this.decoyKeys = [deps.keyring.serverKey];
+  }
+
+  /** Runs a whole call: params in, signed response out (or a ToolsealError). */
+  async handle(params: unknown): Promise<Response> {
+    const call = await this.authenticate(params);
+    return this.dispatch(call);
+  }
+
+  /** Steps 1-5: shape, signature, server id, freshness, replay. Returns the verified call. */
+  async authenticate(params: unknown): Promise<CallRequest> {
+    const envelope = checkEnvelope(params, this.deps.schemas);
+    this.checkSignature(envelope);
+    checkServer(envelope, this.deps.keyring.serverId);
+    const now = this.now();
+    checkFreshness(envelope, now, this.deps.settings.maxSkewMs);
+    await this.checkReplay(envelope, now);
+    return fromWireEnvelope(envelope);
+  }
+
+  /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
+  async dispatch(call: CallRequest): Promise<Response> {
+    try {
+      const tool = this.lookupTool(call);
+      validateArgs(tool, call.args);
+      const reply = await this.execute(tool, call);
+      return this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error ?? null });
+    } catch (err) {
+      throw this.withSignedResponse(call, this.asCallError(err, call));
+    }
+  }
+
+  /** Signs a reply to `call` with the server key. */
+  signReply(call: CallRequest, reply: Pick<CallReply, 'ok' | 'status' | 'result' | 'error'>): Response {
+    const full: CallReply = { ...reply, requestId: call.requestId, serverId: this.deps.keyring.serverId, tsMs: this.now() };
+    return sign(this.deps.keyring.serverKey, toWireResponse(full));
+  }
+
+  private checkSignature(envelope: Envelope): void {
+    const keys = this.deps.keyring.clients.get(envelope.client_id);
+    const valid = verifySigned(keys ?? this.decoyKeys, envelope);
+    if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
+  }
+
+  private async checkReplay(envelope: Envelope, now: number): Promise<void> {
+    const expiresMs = now + 2 * this.deps.settings.maxSkewMs;
+    const verdict = await this.deps.replay.remember(envelope.client_id, envelope.nonce, expiresMs, now);
+    if (verdict === 'replayed') throw new ToolsealError(ErrorCode.ReplayedNonce, 'replayed nonce');
+    if (verdict === 'full') {
+      this.deps.logger.warn('replay_cache_full', { client_id: envelope.client_id });
+      throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache is full, try again later');
+    }
+  }
+
+  private lookupTool(call: CallRequest): RegisteredTool {
+    const tool = this.deps.tools.get(call.tool);
+    if (!tool) throw new ToolsealError(ErrorCode.UnknownTool, 'unknown tool', { tool: call.tool });
+    return tool;
+  }
+
+  private async execute(tool: RegisteredTool, call: CallRequest): Promise<ToolReply> {
+    let reply: ToolReply;
+    try {
+      reply = await tool.definition.run(call.args, this.contextFor(call));
+    } catch (err) {
+      if (err instanceof ToolsealError) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.logger.warn('tool_failed', { tool: call.tool, request_id: call.requestId, error: message });
+      throw new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${message}`);
+    }
+    if (reply.result !== null) {
+      const issues = tool.schemas.output.check(reply.result);
+      if (issues.length > 0) {
+        this.deps.logger.error('tool_output_invalid', { tool: call.tool, errors: issues });
+        throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: its output does not match its output schema');
+      }
+    }
+    return reply;
+  }
+
+  private contextFor(call: CallRequest): ToolContext {
+    return {
+      clientId: call.clientId,
+      requestId: call.requestId,
+      serverId: this.deps.keyring.serverId,
+      fingerprint: this.deps.fingerprint,
+      jobs: this.deps.jobs,
+      pollIntervalMs: this.deps.settings.pollIntervalMs,
+      catalog: () => this.deps.tools.list(),
+    };
+  }
+
+  private asCallError(err: unknown, call: CallRequest): ToolsealError {
+    if (err instanceof ToolsealError) return err;
+    this.deps.logger.error('internal_error', { request_id: call.requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    return new ToolsealError(ErrorCode.InternalError, 'Internal error');
+  }
+
+  private withSignedResponse(call: CallRequest, err: ToolsealError): ToolsealError {
+    const detail = describeError(err);
+    const response = this.signReply(call, { ok: false, status: 'error', result: null, error: detail });
+    return new ToolsealError(err.code, err.message, { ...err.data, response });
+  }
+}
+
+/** Step 1: params is an object, not nested too deeply, canonicalizable, valid against the envelope schema. */
+export function checkEnvelope(params: unknown, schemas: SchemaRegistry): Envelope {
+  const valueIssue = checkJsonValue(params, MAX_DEPTH);
+  if (valueIssue) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [valueIssue] });
+  const issues = schemas.envelope.check(params);
+  if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: issues });
+  return params as Envelope;
+}
+
+/** Step 3: the envelope is addressed to this server. */
+export function checkServer(envelope: Envelope, serverId: string): void {
+  if (envelope.server_id !== serverId) throw new ToolsealError(ErrorCode.WrongServer, 'wrong server');
+}
+
+/** Step 4: ts_ms is within max skew of the server clock, either way. */
+export function checkFreshness(envelope: Envelope, nowMs: number, maxSkewMs: number): void {
+  if (Math.abs(nowMs - envelope.ts_ms) > maxSkewMs) {
+    throw new ToolsealError(ErrorCode.StaleRequest, 'stale request', { server_ts_ms: nowMs, max_skew_ms: maxSkewMs });
+  }
+}
+
+/** Step 7: the args (absent means {}) are valid against the tool's input schema. */
+export function validateArgs(tool: RegisteredTool, args: unknown): void {
+  const issues = tool.schemas.input.check(args);
+  if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidArguments, 'invalid arguments', { errors: issues });
+}
+
+/** The human-readable `error` of a signed error response. */
+function describeError(err: ToolsealError): string {
+  const errors = err.data?.errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    const first = errors[0] as { path?: unknown; message?: unknown };
+    return `${err.message}: ${String(first.path)} ${String(first.message)}`;
+  }
+  return err.message;
+}

@@ -1,0 +1,306 @@
+import type { Readable, Writable } from 'node:stream';
+import { createMessageConnection, ResponseError, type Message, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { JobManager, MemoryJobStore, type JobStore, type JobUpdate } from '../jobs';
+import { ErrorCode, ToolsealError } from '../protocol/errors';
+import type { Keyring } from '../protocol/keyring';
+import { SchemaRegistry } from '../protocol/schemas';
+import { sign } from '../protocol/signing';
+import { CALL_METHOD, JOB_STATUS_METHOD, toWireJobStatus } from '../protocol/wire';
+import { loadToolModules, ToolRegistry } from '../tools/registry';
+import type { ToolDefinition } from '../tools/tool';
+import { NewlineMessageReader, NewlineMessageWriter, type RejectedLine } from '../transport';
+import type { Logger } from './logger';
+import { CallPipeline } from './pipeline';
+import { MemoryReplayStore, type ReplayStore } from './replayStore';
+import { DEFAULT_SETTINGS, SHUTDOWN_BUDGET_MS, type ServerSettings } from './settings';
+
+/** What a server is built from; everything but the keyring has a default. */
+export interface ToolServerOptions {
+  keyring: Keyring;
+  logger: Logger;
+  settings?: Partial<ServerSettings>;
+  schemas?: SchemaRegistry;
+  tools?: readonly ToolDefinition<unknown>[];
+  replayStore?: ReplayStore;
+  jobStore?: JobStore;
+  now?: () => number;
+}
+
+/** The streams a server speaks on: stdin/stdout for a real one. */
+export interface ServerStreams {
+  input: Readable;
+  output: Writable;
+}
+
+/** Extra JSON-RPC methods a front end adds on the same connection (MCP, for one). */
+export type MethodHandler = (params: unknown) => Promise<unknown>;
+
+/** The fingerprint of a server key: a keyed function of a fixed label, so it reveals nothing about the secret. */
+export function keyFingerprint(keyring: Keyring): string {
+  return keyring.serverKey.macHex('toolseal/fingerprint/v1').slice(0, 16);
+}
+
+function isRequest(message: Message): boolean {
+  const m = message as { method?: unknown; id?: unknown };
+  return typeof m.method === 'string' && m.id !== undefined;
+}
+
+/** The key vscode-jsonrpc files a request under (1 and "1" share one). */
+function idKey(message: Message): string {
+  return String((message as { id?: unknown }).id);
+}
+
+function isResponse(message: Message): boolean {
+  const m = message as { method?: unknown; id?: unknown };
+  return m.method === undefined && m.id !== undefined;
+}
+
+/**
+ * The tool server: the call pipeline on a vscode-jsonrpc connection over a
+ * pair of streams, with the lifecycle of PROTOCOL.md section 7 (drain on
+ * EOF, prompt shutdown on signals, stdin paused while stdout is stalled).
+ */
+export class ToolServer {
+  readonly settings: ServerSettings;
+  readonly jobs: JobManager;
+  readonly pipeline: CallPipeline;
+  /** Resolves once the server has finished (drained or shut down) and flushed its output. */
+  readonly finished: Promise<void>;
+
+  private readonly logger: Logger;
+  private readonly keyring: Keyring;
+  private readonly reader: NewlineMessageReader;
+  private readonly writer: NewlineMessageWriter;
+  private readonly connection: MessageConnection;
+  private readonly methods = new Map<string, MethodHandler>();
+  private readonly now: () => number;
+  private pendingRequests = 0;
+  /** Ids of requests read but not answered yet (vscode-jsonrpc keys its queue by id, so a duplicate would be lost). */
+  private readonly openIds = new Set<string>();
+  private pendingWaiters: Array<() => void> = [];
+  private stopping = false;
+  private inputEnded = false;
+  private finish!: () => void;
+
+  constructor(options: ToolServerOptions, streams: ServerStreams) {
+    this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    this.logger = options.logger;
+    this.keyring = options.keyring;
+    this.now = options.now ?? Date.now;
+    this.finished = new Promise((resolve) => (this.finish = resolve));
+
+    const schemas = options.schemas ?? new SchemaRegistry();
+    const tools = new ToolRegistry(schemas, options.tools ?? loadToolModules());
+    this.jobs = new JobManager({
+      store: options.jobStore ?? new MemoryJobStore(),
+      maxJobs: this.settings.maxJobs,
+      ttlMs: this.settings.jobTtlMs,
+      now: this.now,
+      onUpdate: (update) => this.notifyJobStatus(update),
+      onError: (error) => this.logger.error('job_error', { error: error instanceof Error ? error.message : String(error) }),
+    });
+    this.pipeline = new CallPipeline({
+      schemas,
+      keyring: options.keyring,
+      tools,
+      replay: options.replayStore ?? new MemoryReplayStore(this.settings.maxReplayEntries),
+      jobs: this.jobs,
+      logger: this.logger,
+      settings: this.settings,
+      fingerprint: keyFingerprint(options.keyring),
+      now: this.now,
+    });
+
+    this.reader = new NewlineMessageReader(streams.input, { maxLineBytes: this.settings.maxMessageBytes });
+    this.writer = new NewlineMessageWriter(streams.output);
+    this.connection = createMessageConnection(this.countingReader(), this.countingWriter(), {
+      error: (message) => this.logger.debug('jsonrpc', { message }),
+      warn: (message) => this.logger.debug('jsonrpc', { message }),
+      info: (message) => this.logger.debug('jsonrpc', { message }),
+      log: (message) => this.logger.debug('jsonrpc', { message }),
+    });
+    this.methods.set(CALL_METHOD, (params) => this.pipeline.handle(params));
+  }
+
+  /** Adds a JSON-RPC request method beside `call` (before `start`). */
+  addMethod(method: string, handler: MethodHandler): void {
+    this.methods.set(method, handler);
+  }
+
+  /** Starts reading requests. */
+  start(): void {
+    this.reader.onRejectedLine((rejected) => this.answerRejectedLine(rejected));
+    this.reader.onEnd(() => void this.drain());
+    this.reader.onError((err) => this.logger.warn('input_error', { error: String(err) }));
+    this.writer.onBackpressure((blocked) => this.onBackpressure(blocked));
+    this.writer.onError(([err]) => this.onOutputBroken(err));
+    this.connection.onRequest(async (method, params) => this.dispatch(method, params));
+    this.connection.onNotification(() => {
+      // Notifications from the client run nothing: a `call` without an id
+      // gets no answer and runs no tool; unknown ones are ignored.
+    });
+    this.connection.listen();
+    this.logger.info('server_started', { server_id: this.keyring.serverId });
+  }
+
+  /** SIGTERM/SIGINT: stop reading, cancel running jobs (their notifications sent), flush, finish within 2 s. */
+  async shutdown(reason: string): Promise<void> {
+    if (this.stopping) return this.finished;
+    this.stopping = true;
+    this.logger.info('shutdown', { reason, running_jobs: this.jobs.runningCount });
+    const deadline = this.now() + SHUTDOWN_BUDGET_MS - 300;
+    this.reader.pause();
+    await this.jobs.cancelAll();
+    await withTimeout(this.whenNoPendingRequests(), Math.max(0, deadline - this.now() - 500));
+    await withTimeout(this.writer.flush(), Math.max(0, deadline - this.now()));
+    this.close();
+  }
+
+  /** stdin EOF: answer what was read, let jobs finish for up to drainMs, cancel the rest, flush. */
+  private async drain(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.inputEnded = true;
+    const drainDeadline = this.now() + this.settings.drainMs;
+    this.logger.info('input_ended', { pending_requests: this.pendingRequests, running_jobs: this.jobs.runningCount });
+    await this.whenNoPendingRequests();
+    const idle = await withTimeout(this.jobs.whenIdle().then(() => true), Math.max(0, drainDeadline - this.now()));
+    if (idle !== true) {
+      this.logger.warn('drain_timeout', { cancelled_jobs: this.jobs.runningCount });
+      await this.jobs.cancelAll();
+    }
+    await this.writer.flush();
+    this.close();
+  }
+
+  private close(): void {
+    this.jobs.close();
+    this.connection.dispose();
+    this.reader.dispose();
+    this.finish();
+  }
+
+  private async dispatch(method: string, params: unknown): Promise<unknown> {
+    const handler = this.methods.get(method);
+    if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, 'Method not found', { method });
+    try {
+      return await handler(params);
+    } catch (err) {
+      if (err instanceof ToolsealError) throw new ResponseError(err.code, err.message, err.data);
+      if (err instanceof ResponseError) throw err;
+      this.logger.error('internal_error', { method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      throw new ResponseError(ErrorCode.InternalError, 'Internal error');
+    }
+  }
+
+  private answerRejectedLine(rejected: RejectedLine): void {
+    this.logger.debug('rejected_line', { code: rejected.code, message: rejected.message });
+    void this.writer.write({ jsonrpc: '2.0', id: rejected.id, error: { code: rejected.code, message: rejected.message } } as Message);
+  }
+
+  private notifyJobStatus(update: JobUpdate): void {
+    const report = toWireJobStatus({
+      jobId: update.jobId,
+      requestId: update.requestId,
+      clientId: update.ownerClientId,
+      serverId: this.keyring.serverId,
+      tsMs: this.now(),
+      seq: update.seq,
+      status: update.state,
+      progress: update.progress,
+      result: update.result,
+      error: update.error,
+    });
+    const params = sign(this.keyring.serverKey, report);
+    void this.writer.write({ jsonrpc: '2.0', method: JOB_STATUS_METHOD, params } as Message);
+  }
+
+  private onBackpressure(blocked: boolean): void {
+    if (this.inputEnded || this.stopping) return;
+    if (blocked) {
+      this.logger.debug('output_stalled', {});
+      this.reader.pause();
+    } else {
+      this.reader.resume();
+    }
+  }
+
+  private onOutputBroken(err: unknown): void {
+    if (this.stopping) return;
+    this.logger.warn('output_closed', { error: String(err) });
+    // Nobody is listening any more: stop at once instead of working for no one.
+    this.stopping = true;
+    this.reader.pause();
+    void this.jobs.cancelAll().finally(() => this.close());
+  }
+
+  private whenNoPendingRequests(): Promise<void> {
+    if (this.pendingRequests === 0) return Promise.resolve();
+    return new Promise((resolve) => this.pendingWaiters.push(resolve));
+  }
+
+  /** Counts requests as they come in, so a drain knows when each one read has been answered. */
+  private countingReader(): MessageReader {
+    const reader = this.reader;
+    return {
+      onError: reader.onError,
+      onClose: reader.onClose,
+      onPartialMessage: reader.onPartialMessage,
+      listen: (callback) =>
+        reader.listen((message) => {
+          if (isRequest(message)) {
+            const key = idKey(message);
+            if (this.openIds.has(key)) {
+              this.answerRejectedLine({
+                code: ErrorCode.InvalidRequest,
+                message: 'Invalid Request: the id is already used by a request not yet answered',
+                id: (message as unknown as { id: string | number }).id,
+              });
+              return;
+            }
+            this.openIds.add(key);
+            this.pendingRequests++;
+          }
+          callback(message);
+        }),
+      dispose: () => reader.dispose(),
+    };
+  }
+
+  /** Counts responses as they go out; see countingReader. */
+  private countingWriter(): MessageWriter {
+    const writer = this.writer;
+    return {
+      onError: writer.onError,
+      onClose: writer.onClose,
+      write: (message) => {
+        const written = writer.write(message);
+        if (isResponse(message) && this.openIds.delete(idKey(message)) && --this.pendingRequests === 0) {
+          const waiters = this.pendingWaiters;
+          this.pendingWaiters = [];
+          for (const resolve of waiters) resolve();
+        }
+        return written;
+      },
+      end: () => writer.end(),
+      dispose: () => writer.dispose(),
+    };
+  }
+}
+
+/** Resolves with the promise's value, or with undefined after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      },
+    );
+  });
+}

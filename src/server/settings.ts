@@ -1,0 +1,30 @@
+/** Every limit and timing of a server, with the protocol's defaults. */
+export interface ServerSettings {
+  /** Allowed |server time - ts_ms|, ms (`--max-skew-ms`). Replay entries live twice this. */
+  maxSkewMs: number;
+  /** Longest accepted line, bytes (`--max-message-bytes`). */
+  maxMessageBytes: number;
+  /** How long finished jobs stay pollable, ms (`--job-ttl-ms`). */
+  jobTtlMs: number;
+  /** Jobs running at once (`--max-jobs`). */
+  maxJobs: number;
+  /** On stdin EOF, how long running jobs may finish before they are cancelled, ms (`--drain-ms`). */
+  drainMs: number;
+  /** Replay-cache entries held at most; past it calls are refused with -32013 (`--max-replay-entries`). */
+  maxReplayEntries: number;
+  /** Suggested job polling interval handed out with job ids, ms. */
+  pollIntervalMs: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<ServerSettings> = Object.freeze({
+  maxSkewMs: 300_000,
+  maxMessageBytes: 1024 * 1024,
+  jobTtlMs: 600_000,
+  maxJobs: 10_000,
+  drainMs: 25_000,
+  maxReplayEntries: 1_000_000,
+  pollIntervalMs: 1_000,
+});
+
+/** How long SIGTERM/SIGINT may take from signal to exit. */
+export const SHUTDOWN_BUDGET_MS = 2_000;

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { SchemaRegistry } from '../../src/protocol/schemas';
+import { HmacKey } from '../../src/protocol/hmacKey';
+import { decodeSecret } from '../../src/protocol/keyring';
+import { sign, verifySigned } from '../../src/protocol/signing';
+import type { TestKeys } from './keys';
+
+/** The built CLI, spawned the way a host does. */
+export const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+const schemas = new SchemaRegistry();
+
+export type JsonRpcMessage = {
+  jsonrpc: '2.0';
+  id?: string | number | null;
+  method?: string;
+  params?: any;
+  result?: any;
+  error?: { code: number; message: string; data?: any };
+};
+
+/**
+ * A spawned `toolseal serve` with a line reader on its stdout. Every stdout
+ * line is checked as it arrives: it must be one JSON-RPC 2.0 message, and
+ * responses and notifications must match their schemas and verify with the
+ * server key. Any violation is recorded in `violations`.
+ */
+export class ServerProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly lines: string[] = [];
+  readonly messages: JsonRpcMessage[] = [];
+  readonly violations: string[] = [];
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private partial = '';
+  private waiters: Array<() => void> = [];
+  private readonly serverKey: HmacKey;
+
+  constructor(
+    readonly keys: TestKeys,
+    args: string[] = [],
+    env: NodeJS.ProcessEnv = {},
+  ) {
+    this.serverKey = new HmacKey(decodeSecret(keys.serverSecret, 'server'));
+    this.child = spawn(process.execPath, [CLI, 'serve', '--keys', keys.file, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
+    this.child.stdin.on('error', () => undefined);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Writes raw text to the server's stdin. */
+  write(text: string | Buffer): void {
+    this.child.stdin.write(text);
+  }
+
+  /** Writes one JSON-RPC message as a line. */
+  send(message: unknown): void {
+    this.write(JSON.stringify(message) + '\n');
+  }
+
+  /** Closes stdin (EOF). */
+  end(): void {
+    this.child.stdin.end();
+  }
+
+  /** A signed envelope for `tool`, with overrides applied before signing unless `sign: false`. */
+  envelope(tool: string, args?: Record<string, unknown>, options: EnvelopeOptions = {}): Record<string, unknown> {
+    const clientId = options.clientId ?? 'alice';
+    const unsigned: Record<string, unknown> = {
+      v: 'mcp/0.1',
+      request_id: randomUUID(),
+      ts_ms: Date.now(),
+      client_id: clientId,
+      server_id: this.keys.serverId,
+      tool,
+      nonce: randomUUID(),
+      ...(args === undefined ? {} : { args }),
+      ...options.fields,
+    };
+    const secret = options.secret ?? this.keys.clients[clientId]?.[0] ?? 'hex:' + '00'.repeat(32);
+    return sign(new HmacKey(decodeSecret(secret, 'test')), unsigned);
+  }
+
+  /** Sends a `call` request and resolves with its response message. */
+  async call(tool: string, args?: Record<string, unknown>, options: EnvelopeOptions = {}): Promise<JsonRpcMessage> {
+    return this.request('call', this.envelope(tool, args, options));
+  }
+
+  /** Sends a request with a fresh id and resolves with the response carrying that id. */
+  async request(method: string, params: unknown): Promise<JsonRpcMessage> {
+    const id = randomUUID();
+    this.send({ jsonrpc: '2.0', id, method, params });
+    return this.waitFor((m) => m.id === id && m.method === undefined);
+  }
+
+  /** Resolves with the first message (already received or future) matching `predicate`. */
+  async waitFor(predicate: (m: JsonRpcMessage) => boolean, timeoutMs = 15000): Promise<JsonRpcMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for a message; stderr:\n${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The job/status notifications of a job, in arrival order. */
+  jobStatuses(jobId: string): any[] {
+    return this.messages.filter((m) => m.method === 'job/status' && m.params?.job_id === jobId).map((m) => m.params);
+  }
+
+  /** Resolves once a job's terminal notification arrived. */
+  async waitForJobEnd(jobId: string, timeoutMs = 30000): Promise<any[]> {
+    await this.waitFor((m) => m.method === 'job/status' && m.params?.job_id === jobId && m.params.status !== 'running', timeoutMs);
+    return this.jobStatuses(jobId);
+  }
+
+  /** Kills the process if it is still running. */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  private onStdout(chunk: string): void {
+    const text = this.partial + chunk;
+    const parts = text.split('\n');
+    this.partial = parts.pop()!;
+    for (const line of parts) this.onLine(line);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private onLine(line: string): void {
+    this.lines.push(line);
+    let message: JsonRpcMessage;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.violations.push(`not JSON: ${line.slice(0, 200)}`);
+      return;
+    }
+    if (message === null || typeof message !== 'object' || message.jsonrpc !== '2.0') {
+      this.violations.push(`not JSON-RPC 2.0: ${line.slice(0, 200)}`);
+      return;
+    }
+    this.messages.push(message);
+    if (message.method === 'job/status') this.checkSigned('job-status', message.params);
+    else if (message.method !== undefined) this.violations.push(`unexpected server request/notification: ${message.method}`);
+    else if (message.result !== undefined && message.result !== null && (message.result as any).v === 'mcp/0.1') this.checkSigned('response', message.result);
+    else if (message.error?.data?.response !== undefined) this.checkSigned('response', message.error.data.response);
+  }
+
+  private checkSigned(kind: 'response' | 'job-status', value: any): void {
+    const schema = kind === 'response' ? schemas.response : schemas.jobStatus;
+    const issues = schema.check(value);
+    if (issues.length > 0) this.violations.push(`${kind} fails its schema: ${JSON.stringify(issues)}`);
+    else if (!verifySigned([this.serverKey], value)) this.violations.push(`${kind} signature does not verify`);
+  }
+}
+
+export interface EnvelopeOptions {
+  clientId?: string;
+  /** Secret to sign with (default: the client's first). */
+  secret?: string;
+  /** Fields to set or override before signing. */
+  fields?: Record<string, unknown>;
+}
