@@ -34,6 +34,8 @@ export interface ServerStreams {
 
 /** Extra JSON-RPC methods a front end adds on the same connection (MCP, for one). */
 export type MethodHandler = (params: unknown) => Promise<unknown>;
+/** A handler for client notifications of one method. */
+export type NotificationHandler = (params: unknown) => void;
 
 /** The fingerprint of a server key: a keyed function of a fixed label, so it reveals nothing about the secret. */
 export function keyFingerprint(keyring: Keyring): string {
@@ -73,6 +75,8 @@ export class ToolServer {
   private readonly writer: NewlineMessageWriter;
   private readonly connection: MessageConnection;
   private readonly methods = new Map<string, MethodHandler>();
+  private readonly notificationHandlers = new Map<string, NotificationHandler>();
+  private readonly jobListeners: Array<(update: JobUpdate) => void> = [];
   private readonly now: () => number;
   private pendingRequests = 0;
   /** Ids of requests read but not answered yet (vscode-jsonrpc keys its queue by id, so a duplicate would be lost). */
@@ -127,6 +131,21 @@ export class ToolServer {
     this.methods.set(method, handler);
   }
 
+  /** Handles client notifications of `method` (all others are ignored). */
+  addNotificationHandler(method: string, handler: NotificationHandler): void {
+    this.notificationHandlers.set(method, handler);
+  }
+
+  /** Calls `listener` with every job update, after its `job/status` notification was queued. */
+  onJobUpdate(listener: (update: JobUpdate) => void): void {
+    this.jobListeners.push(listener);
+  }
+
+  /** Sends a server notification on the same output, in order with responses. */
+  notify(method: string, params: unknown): void {
+    void this.writer.write({ jsonrpc: '2.0', method, params } as Message);
+  }
+
   /** Starts reading requests. */
   start(): void {
     this.reader.onRejectedLine((rejected) => this.answerRejectedLine(rejected));
@@ -135,9 +154,16 @@ export class ToolServer {
     this.writer.onBackpressure((blocked) => this.onBackpressure(blocked));
     this.writer.onError(([err]) => this.onOutputBroken(err));
     this.connection.onRequest(async (method, params) => this.dispatch(method, params));
-    this.connection.onNotification(() => {
-      // Notifications from the client run nothing: a `call` without an id
-      // gets no answer and runs no tool; unknown ones are ignored.
+    this.connection.onNotification((method, params) => {
+      // A `call` without an id gets no answer and runs no tool; unknown
+      // notifications are ignored.
+      const handler = this.notificationHandlers.get(method);
+      if (!handler) return;
+      try {
+        handler(params);
+      } catch (err) {
+        this.logger.warn('notification_failed', { method, error: err instanceof Error ? err.message : String(err) });
+      }
     });
     this.connection.listen();
     this.logger.info('server_started', { server_id: this.keyring.serverId });
@@ -211,8 +237,14 @@ export class ToolServer {
       result: update.result,
       error: update.error,
     });
-    const params = sign(this.keyring.serverKey, report);
-    void this.writer.write({ jsonrpc: '2.0', method: JOB_STATUS_METHOD, params } as Message);
+    this.notify(JOB_STATUS_METHOD, sign(this.keyring.serverKey, report));
+    for (const listener of this.jobListeners) {
+      try {
+        listener(update);
+      } catch (err) {
+        this.logger.warn('job_listener_failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
   }
 
   private onBackpressure(blocked: boolean): void {
