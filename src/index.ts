@@ -1,0 +1,17 @@
+/**
+ * toolseal: a signed, schema-validated JSON-RPC tool server over stdio, and
+ * the client that spawns and drives it.
+ */
+export { ErrorCode, ErrorMessage, ToolsealError, type ValidationIssue } from './protocol/errors';
+export { HmacKey } from './protocol/hmacKey';
+export { sign, verify, verifySigned, withoutSignature, signingInput } from './protocol/signing';
+export { canonicalize, checkJsonValue, MAX_DEPTH } from './protocol/canonical';
+export { SchemaRegistry, SCHEMA_DIR } from './protocol/schemas';
+export { decodeSecret, loadKeyring, parseKeyring, KeyringError, MIN_SECRET_BYTES, type Keyring } from './protocol/keyring';
+export * from './protocol/wire';
+export { ToolServer, keyFingerprint, type ToolServerOptions, type ServerStreams } from './server/server';
+export { DEFAULT_SETTINGS, type ServerSettings } from './server/settings';
+export { MemoryReplayStore, type ReplayStore, type ReplayVerdict } from './server/replayStore';
+export { createLogger, type Logger, type LogLevel } from './server/logger';
+export { MemoryJobStore, type JobStore, type JobRecord, type JobState } from './jobs';
+export { defineTool, ok, type ToolDefinition, type ToolContext, type ToolReply, type ToolDescriptor } from './tools/tool';
