@@ -1,0 +1,38 @@
+import { MemoryReplayStore } from '../../src/server/replayStore';
+
+describe('MemoryReplayStore', () => {
+  it('records a pair once and reports the second sighting as replayed', async () => {
+    const store = new MemoryReplayStore(10);
+    expect(await store.remember('alice', 'nonce-0001', 2000, 1000)).toBe('fresh');
+    expect(await store.remember('alice', 'nonce-0001', 2001, 1001)).toBe('replayed');
+    expect(await store.remember('bob', 'nonce-0001', 2001, 1001)).toBe('fresh');
+  });
+
+  it('keeps client ids and nonces apart even when their concatenations match', async () => {
+    const store = new MemoryReplayStore(10);
+    expect(await store.remember('a', 'bcdefghij', 2000, 1000)).toBe('fresh');
+    expect(await store.remember('ab', 'cdefghij', 2000, 1000)).toBe('fresh');
+  });
+
+  it('forgets entries once they expire, and only then', async () => {
+    const store = new MemoryReplayStore(10);
+    await store.remember('alice', 'nonce-0001', 2000, 1000);
+    expect(await store.remember('alice', 'nonce-0001', 2999, 1999)).toBe('replayed');
+    expect(await store.remember('alice', 'nonce-0001', 3000, 2000)).toBe('fresh');
+  });
+
+  it('drops expired entries as time passes, so its size stays bounded by the window', async () => {
+    const store = new MemoryReplayStore(1_000_000);
+    for (let t = 0; t < 10_000; t++) await store.remember('alice', `nonce-${t}`, t + 100, t);
+    expect(await store.size()).toBeLessThanOrEqual(101);
+  });
+
+  it('refuses new pairs when full instead of forgetting unexpired ones', async () => {
+    const store = new MemoryReplayStore(2);
+    expect(await store.remember('alice', 'nonce-0001', 5000, 1000)).toBe('fresh');
+    expect(await store.remember('alice', 'nonce-0002', 5000, 1000)).toBe('fresh');
+    expect(await store.remember('alice', 'nonce-0003', 5000, 1000)).toBe('full');
+    expect(await store.remember('alice', 'nonce-0001', 5000, 1000)).toBe('replayed');
+    expect(await store.remember('alice', 'nonce-0003', 6000, 5000)).toBe('fresh');
+  });
+});
