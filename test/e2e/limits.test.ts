@@ -1,0 +1,62 @@
+import { makeTestKeys } from '../support/keys';
+import { ServerProcess } from '../support/serverProcess';
+
+describe('a server started with small limits', () => {
+  const keys = makeTestKeys();
+  const server = new ServerProcess(keys, ['--max-jobs', '1', '--max-message-bytes', '2048', '--max-skew-ms', '1000', '--job-ttl-ms', '500']);
+
+  afterAll(async () => {
+    server.end();
+    await server.exited;
+    expect(server.violations).toEqual([]);
+  });
+
+  it('refuses a job beyond --max-jobs with -32013 and a signed response, and frees the slot when the job ends', async () => {
+    const first = await server.call('start_long_task', { seconds: 1 });
+    expect(first.result.status).toBe('accepted');
+    const second = await server.call('start_long_task', { seconds: 1 });
+    expect(second.error?.code).toBe(-32013);
+    expect(second.error?.data.response).toMatchObject({ ok: false, status: 'error' });
+    await server.waitForJobEnd(first.result.result.job_id);
+    const third = await server.call('start_long_task', { seconds: 1 });
+    expect(third.result.status).toBe('accepted');
+    await server.waitForJobEnd(third.result.result.job_id);
+  });
+
+  it('answers a line over --max-message-bytes with -32600 and id null, and reads the next line', async () => {
+    server.send({ jsonrpc: '2.0', id: 'big', method: 'call', params: server.envelope('batch_sum', { numbers: Array(1000).fill(1) }) });
+    const tooLong = await server.waitFor((m) => m.error?.code === -32600 && /exceeds 2048 bytes/.test(m.error.message));
+    expect(tooLong.id).toBeNull();
+    expect(server.messages.some((m) => m.id === 'big')).toBe(false);
+    expect((await server.call('batch_sum', { numbers: [1, 2] })).result.result.total).toBe(3);
+  });
+
+  it('uses --max-skew-ms for freshness', async () => {
+    const reply = await server.call('server_identity', undefined, { fields: { ts_ms: Date.now() - 5000 } });
+    expect(reply.error).toMatchObject({ code: -32002, data: { max_skew_ms: 1000 } });
+  });
+
+  it('forgets finished jobs after --job-ttl-ms', async () => {
+    const start = await server.call('start_long_task', { seconds: 1 });
+    const jobId = start.result.result.job_id;
+    await server.waitForJobEnd(jobId);
+    const deadline = Date.now() + 10_000;
+    let reply = await server.call('poll_job', { job_id: jobId });
+    while (reply.result?.status === 'done' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      reply = await server.call('poll_job', { job_id: jobId });
+    }
+    expect(reply.error?.code).toBe(-32012);
+  });
+
+  it('answers a second request with the id of one not yet answered with -32600, and the first one still once', async () => {
+    const slow = server.envelope('start_long_task', { seconds: 1 });
+    const line = (params: unknown) => JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'call', params });
+    server.write(line(slow) + '\n' + line(server.envelope('server_identity')) + '\n');
+    await server.waitFor((m) => m.id === 'dup' && m.error?.code === -32600);
+    await server.call('server_identity');
+    const answers = server.messages.filter((m) => m.id === 'dup');
+    expect(answers).toHaveLength(2);
+    expect(answers.filter((m) => m.error?.code === -32600)).toHaveLength(1);
+  });
+});
