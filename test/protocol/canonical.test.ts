@@ -55,3 +55,16 @@ describe('canonicalize', () => {
     expect(canonicalize(value)).toBe('{"__proto__":{"x":1},"a":2}');
   });
 });
+
+describe('toJSON members', () => {
+  it('refuses a non-null toJSON member, which json-canonicalize would serialize unsorted', () => {
+    const value = JSON.parse('{"args":{"b":1,"toJSON":1,"a":2}}');
+    expect(checkJsonValue(value)).toEqual({ path: '/args/toJSON', message: expect.stringMatching(/toJSON/) });
+  });
+
+  it('accepts a null toJSON member, which canonicalizes normally', () => {
+    const value = JSON.parse('{"b":1,"toJSON":null,"a":2}');
+    expect(checkJsonValue(value)).toBeUndefined();
+    expect(canonicalize(value)).toBe('{"a":2,"b":1,"toJSON":null}');
+  });
+});
