@@ -66,6 +66,8 @@ export class ToolServer {
   readonly settings: ServerSettings;
   readonly jobs: JobManager;
   readonly pipeline: CallPipeline;
+  /** The registered tools (front ends such as MCP list them). */
+  readonly tools: ToolRegistry;
   /** Resolves once the server has finished (drained or shut down) and flushed its output. */
   readonly finished: Promise<void>;
 
@@ -95,6 +97,7 @@ export class ToolServer {
 
     const schemas = options.schemas ?? new SchemaRegistry();
     const tools = new ToolRegistry(schemas, options.tools ?? loadToolModules());
+    this.tools = tools;
     this.jobs = new JobManager({
       store: options.jobStore ?? new MemoryJobStore(),
       maxJobs: this.settings.maxJobs,
@@ -116,7 +119,9 @@ export class ToolServer {
     });
 
     this.reader = new NewlineMessageReader(streams.input, { maxLineBytes: this.settings.maxMessageBytes });
-    this.writer = new NewlineMessageWriter(streams.output);
+    // Requests read but not answered will answer within a few turns: let
+    // their answers share one write.
+    this.writer = new NewlineMessageWriter(streams.output, { holdWhile: () => this.pendingRequests > 0 });
     this.connection = createMessageConnection(this.countingReader(), this.countingWriter(), {
       error: (message) => this.logger.debug('jsonrpc', { message }),
       warn: (message) => this.logger.debug('jsonrpc', { message }),
@@ -189,10 +194,20 @@ export class ToolServer {
     this.inputEnded = true;
     const drainDeadline = this.now() + this.settings.drainMs;
     this.logger.info('input_ended', { pending_requests: this.pendingRequests, running_jobs: this.jobs.runningCount });
-    await this.whenNoPendingRequests();
-    const idle = await withTimeout(this.jobs.whenIdle().then(() => true), Math.max(0, drainDeadline - this.now()));
-    if (idle !== true) {
+    // The deadline covers the open requests too: one may be waiting for a job
+    // (MCP `tasks/result` blocks until its job ends), and only cancelling the
+    // jobs lets it answer.
+    const settled = await withTimeout(
+      this.whenNoPendingRequests()
+        .then(() => this.jobs.whenIdle())
+        .then(() => true),
+      Math.max(0, drainDeadline - this.now()),
+    );
+    if (settled !== true) {
       this.logger.warn('drain_timeout', { cancelled_jobs: this.jobs.runningCount });
+      await this.jobs.cancelAll();
+      await this.whenNoPendingRequests();
+      // Jobs started by requests that were still open at the deadline.
       await this.jobs.cancelAll();
     }
     await this.writer.flush();

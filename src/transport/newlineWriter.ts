@@ -7,6 +7,21 @@ import type { Writable } from 'node:stream';
 // Emitter needs to report a throwing listener.
 import { AbstractMessageWriter, Emitter, type Event, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
 
+/** How a writer batches lines. */
+export interface NewlineMessageWriterOptions {
+  /**
+   * While this answers true, a batch ready to go waits one more event-loop
+   * turn for more lines (a server: requests read but not answered yet will
+   * answer within a few turns). Bounded by `maxBatchLines` and `maxHoldTurns`,
+   * so a slow answer never holds the others back for long.
+   */
+  holdWhile?: () => boolean;
+  /** A batch this long is written at once (default 64). */
+  maxBatchLines?: number;
+  /** Turns a batch may wait for `holdWhile` (default 32). */
+  maxHoldTurns?: number;
+}
+
 /**
  * Writes line-delimited JSON-RPC. A broken stream (EPIPE, destroyed) is
  * reported once on `onError`; after that writes are dropped and their
@@ -25,8 +40,19 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
   private broken = false;
   private readonly detach: () => void;
 
-  constructor(private readonly stream: Writable) {
+  private readonly holdWhile: (() => boolean) | undefined;
+  private readonly maxBatchLines: number;
+  private readonly maxHoldTurns: number;
+  private heldTurns = 0;
+
+  constructor(
+    private readonly stream: Writable,
+    options: NewlineMessageWriterOptions = {},
+  ) {
     super();
+    this.holdWhile = options.holdWhile;
+    this.maxBatchLines = options.maxBatchLines ?? 64;
+    this.maxHoldTurns = options.maxHoldTurns ?? 32;
     const onDrain = (): void => {
       this.setBlocked(false);
       this.settleIfIdle();
@@ -75,7 +101,7 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
     return new Promise<void>((resolve) => {
       this.queue.push(line);
       this.queuedWaiters.push(resolve);
-      this.scheduled ??= setImmediate(() => this.writeBatch());
+      this.scheduled ??= setImmediate(() => this.onTurn());
     });
   }
 
@@ -112,8 +138,30 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
     super.dispose();
   }
 
+  /**
+   * A turn after lines were queued: write them, unless more are coming soon
+   * and the batch may still grow. Fewer, larger writes cost far fewer
+   * syscalls (and wake-ups of the reader) than one write per message.
+   */
+  private onTurn(): void {
+    this.scheduled = undefined;
+    if (
+      this.holdWhile !== undefined &&
+      this.heldTurns < this.maxHoldTurns &&
+      this.queue.length < this.maxBatchLines &&
+      !this.broken &&
+      this.holdWhile()
+    ) {
+      this.heldTurns += 1;
+      this.scheduled = setImmediate(() => this.onTurn());
+      return;
+    }
+    this.writeBatch();
+  }
+
   /** Writes every queued line in one `stream.write`. */
   private writeBatch(): void {
+    this.heldTurns = 0;
     if (this.scheduled !== undefined) {
       clearImmediate(this.scheduled);
       this.scheduled = undefined;

@@ -147,6 +147,39 @@ describe('NewlineMessageWriter', () => {
     expect(out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([1, 2, 3, 4]);
   });
 
+  it('holds a batch while holdWhile says more lines are coming, within its bounds', async () => {
+    const output = new PassThrough();
+    const out = collect(output);
+    let moreComing = true;
+    const writer = new NewlineMessageWriter(output, { holdWhile: () => moreComing, maxBatchLines: 3, maxHoldTurns: 1000 });
+    const spy = jest.spyOn(output, 'write');
+    void writer.write({ jsonrpc: '2.0', id: 1, result: 1 } as Message);
+    await tick();
+    await tick();
+    expect(spy).not.toHaveBeenCalled();
+    void writer.write({ jsonrpc: '2.0', id: 2, result: 2 } as Message);
+    await tick();
+    expect(spy).not.toHaveBeenCalled();
+    moreComing = false;
+    await tick();
+    await tick();
+    expect(spy).toHaveBeenCalledTimes(1);
+    moreComing = true;
+    await Promise.all([3, 4, 5].map((id) => writer.write({ jsonrpc: '2.0', id, result: id } as Message)));
+    expect(spy).toHaveBeenCalledTimes(2); // a full batch goes at once
+    void writer.write({ jsonrpc: '2.0', id: 6, result: 6 } as Message);
+    await writer.flush(); // flush never waits for holdWhile
+    expect(out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('holds a batch for at most maxHoldTurns turns', async () => {
+    const output = new PassThrough();
+    const writer = new NewlineMessageWriter(output, { holdWhile: () => true, maxHoldTurns: 2 });
+    const spy = jest.spyOn(output, 'write');
+    await writer.write({ jsonrpc: '2.0', id: 1, result: 1 } as Message);
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
   it('signals backpressure, and flush() waits for drain', async () => {
     const pending: Array<() => void> = [];
     const received: string[] = [];
