@@ -1,4 +1,5 @@
 import { Console } from 'node:console';
+import { installMcpFrontEnd } from '../mcp';
 import { KeyringError, loadKeyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../server/logger';
@@ -9,6 +10,8 @@ import { integerOption, parseCommandLine, UsageError } from './args';
 export const SERVE_USAGE = `Usage: toolseal serve [options]
 
 Runs the tool server on stdin/stdout (line-delimited JSON-RPC 2.0). Logs go to stderr.
+MCP hosts can use the same stdio: MCP tool calls must carry a signed envelope in
+params._meta["toolseal/envelope"] unless --allow-unsigned-mcp is given.
 
 Options:
   --keys FILE                 keyring file (else TOOLSEAL_KEYS_JSON, then TOOLSEAL_KEYS)
@@ -19,6 +22,8 @@ Options:
   --drain-ms N                on stdin EOF, how long jobs may finish before cancel, ms (default ${DEFAULT_SETTINGS.drainMs})
   --max-replay-entries N      replay-cache entries held at most (default ${DEFAULT_SETTINGS.maxReplayEntries})
   --log-level LEVEL           ${LOG_LEVELS.join(' | ')} (default warn)
+  --allow-unsigned-mcp        run unsigned MCP tool calls (as client id mcp:unsigned):
+                              trust whoever holds the pipe
   -h, --help                  this help
 
 Exit codes: 0 after a drain or a signal, 2 on a bad keyring or bad options.
@@ -39,6 +44,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'drain-ms': { type: 'string' },
       'max-replay-entries': { type: 'string' },
       'log-level': { type: 'string' },
+      'allow-unsigned-mcp': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -61,8 +67,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const logger = createLogger(logLevel);
   const schemas = new SchemaRegistry();
   let keyring;
+  let server: ToolServer;
   try {
     keyring = loadKeyring({ keysPath: values.keys, env: process.env }, schemas);
+    server = new ToolServer({ keyring, logger, settings: definedSettings, schemas }, { input: process.stdin, output: process.stdout });
+    // MCP hosts use the same stdio; unsigned MCP calls only with --allow-unsigned-mcp.
+    installMcpFrontEnd(server, { keyring, logger, allowUnsigned: values['allow-unsigned-mcp'] === true });
   } catch (err) {
     if (err instanceof KeyringError) {
       process.stderr.write(`toolseal serve: ${err.message}\n`);
@@ -74,7 +84,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.on('uncaughtException', (err) => logger.error('uncaught_exception', { error: err.stack ?? String(err) }));
   process.on('unhandledRejection', (err) => logger.error('unhandled_rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
 
-  const server = new ToolServer({ keyring, logger, settings: definedSettings, schemas }, { input: process.stdin, output: process.stdout });
   const onSignal = (signal: NodeJS.Signals) => {
     // Whatever happens, the process is gone within the budget.
     setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS).unref();

@@ -1,0 +1,82 @@
+/**
+ * `tools/list` and `tools/call`. A call is authenticated (signed envelope,
+ * or unsigned under `--allow-unsigned-mcp`), then dispatched by the same
+ * pipeline as `call` (steps 6-8). A task-augmented call of an async tool
+ * answers a task (the job) instead of the job handle.
+ */
+import { ErrorCode, ToolsealError } from '../protocol/errors';
+import type { CallRequest, JsonObject, Response } from '../protocol/wire';
+import type { JobManager } from '../jobs';
+import type { CallPipeline } from '../server/pipeline';
+import type { ToolRegistry } from '../tools/registry';
+import type { McpAuthenticator } from './authentication';
+import { isToolExecutionError, successResult, toolErrorResult } from './callResults';
+import { IMMEDIATE_RESPONSE_META_KEY, RESPONSE_META_KEY } from './constants';
+import { parseToolCallParams, type ToolCallParams } from './params';
+import type { McpSession } from './session';
+import type { TaskRegistry } from './taskRegistry';
+import { toMcpTool } from './toolCatalog';
+import type { CallToolResult, CreateTaskResult, McpTool } from './types';
+
+export interface ToolHandlerDeps {
+  session: McpSession;
+  authenticator: McpAuthenticator;
+  pipeline: CallPipeline;
+  tools: ToolRegistry;
+  jobs: JobManager;
+  tasks: TaskRegistry;
+}
+
+export class ToolHandlers {
+  constructor(private readonly deps: ToolHandlerDeps) {}
+
+  /** `tools/list`: every tool, in one page. Needs no signature. */
+  list(): { tools: McpTool[] } {
+    const tasks = this.deps.session.tasks;
+    return { tools: this.deps.tools.list().map((descriptor) => toMcpTool(descriptor, { tasks })) };
+  }
+
+  /** `tools/call`. */
+  async call(params: unknown): Promise<CallToolResult | CreateTaskResult> {
+    const request = parseToolCallParams(params);
+    const call = await this.deps.authenticator.authenticate(request.meta.envelope, {
+      tool: request.name,
+      args: request.arguments,
+    });
+    if (request.task !== undefined && this.deps.session.tasks) return this.callAsTask(request, call);
+
+    let response: Response;
+    try {
+      response = await this.deps.pipeline.dispatch(call);
+    } catch (err) {
+      if (err instanceof ToolsealError && isToolExecutionError(err)) return toolErrorResult(err);
+      throw err;
+    }
+    return successResult(response);
+  }
+
+  /**
+   * A task-augmented call: only async tools take one (MCP: -32601 for the
+   * others). The job the tool starts is the task. A call that starts no job
+   * (its arguments are invalid, too many jobs run) created no task, so it
+   * fails as a JSON-RPC error, which task-aware clients surface as such.
+   */
+  private async callAsTask(request: ToolCallParams, call: CallRequest): Promise<CreateTaskResult> {
+    const tool = this.deps.tools.get(call.tool);
+    if (tool !== undefined && tool.descriptor.async !== true) {
+      throw new ToolsealError(ErrorCode.MethodNotFound, `tool ${call.tool} does not support task-augmented calls`, { tool: call.tool });
+    }
+    const response = await this.deps.pipeline.dispatch(call);
+    const jobId = (response.result as JsonObject | null)?.job_id;
+    const record = typeof jobId === 'string' ? await this.deps.jobs.get(jobId, call.clientId) : undefined;
+    if (record === undefined) throw new ToolsealError(ErrorCode.InternalError, 'Internal error');
+    const task = this.deps.tasks.add(record, request.meta.progressToken);
+    return {
+      task,
+      _meta: {
+        [RESPONSE_META_KEY]: response,
+        [IMMEDIATE_RESPONSE_META_KEY]: `Started ${call.tool} as task ${task.taskId}; its result follows when the job ends.`,
+      },
+    };
+  }
+}

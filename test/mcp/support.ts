@@ -1,0 +1,99 @@
+/**
+ * MCP test helpers: the SDK's Client on a StdioClientTransport that spawns
+ * the built server the way an MCP host does, and signed envelopes for
+ * `params._meta["toolseal/envelope"]`.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { HmacKey } from '../../src/protocol/hmacKey';
+import { decodeSecret } from '../../src/protocol/keyring';
+import { sign, verifySigned } from '../../src/protocol/signing';
+import type { TestKeys } from '../support/keys';
+import { CLI } from '../support/serverProcess';
+
+export const ENVELOPE_KEY = 'toolseal/envelope';
+
+/** A connected SDK client and what it saw go wrong. */
+export interface McpConnection {
+  client: Client;
+  transport: StdioClientTransport;
+  /** Everything the client reported on `onerror` (bad lines, progress for unknown tokens, ...). */
+  errors: Error[];
+  stderr: () => string;
+  close(): Promise<void>;
+}
+
+/**
+ * Spawns `toolseal serve --keys FILE ...args` and connects an SDK client
+ * (initialize + notifications/initialized). `--drain-ms 0` is added so that
+ * closing never waits for jobs a test left running.
+ */
+export async function connectMcp(keys: TestKeys, args: string[] = [], clientOptions: ConstructorParameters<typeof Client>[1] = {}): Promise<McpConnection> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--keys', keys.file, '--drain-ms', '0', ...args],
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'toolseal-mcp-test', version: '1.0.0' }, clientOptions);
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
+  await client.connect(transport);
+  return { client, transport, errors, stderr: () => stderr, close: () => client.close() };
+}
+
+export interface EnvelopeOptions {
+  clientId?: string;
+  secret?: string;
+  fields?: Record<string, unknown>;
+}
+
+/** A signed envelope for `tool` (a tool name, or an MCP method such as `tasks/get`); `args` omitted when undefined. */
+export function envelope(keys: TestKeys, tool: string, args?: Record<string, unknown>, options: EnvelopeOptions = {}): Record<string, unknown> {
+  const clientId = options.clientId ?? 'alice';
+  const unsigned: Record<string, unknown> = {
+    v: 'mcp/0.1',
+    request_id: randomUUID(),
+    ts_ms: Date.now(),
+    client_id: clientId,
+    server_id: keys.serverId,
+    tool,
+    nonce: randomUUID(),
+    ...(args === undefined ? {} : { args }),
+    ...options.fields,
+  };
+  const secret = options.secret ?? keys.clients[clientId]![0]!;
+  return sign(new HmacKey(decodeSecret(secret, 'test')), unsigned);
+}
+
+/** `_meta` carrying a signed envelope. */
+export function signedMeta(signed: Record<string, unknown>): Record<string, unknown> {
+  return { [ENVELOPE_KEY]: signed };
+}
+
+/** Whether a signed toolseal object (a response) verifies with the server key. */
+export function verifiesWithServerKey(keys: TestKeys, value: unknown): boolean {
+  return verifySigned([new HmacKey(decodeSecret(keys.serverSecret, 'server'))], value as { signature: string });
+}
+
+/** Resolves once `predicate` holds, checking whenever `wake` is called (no timers, no sleeps). */
+export class Waiter<T> {
+  readonly items: T[] = [];
+  private waiting: Array<{ predicate: (items: T[]) => boolean; resolve: () => void }> = [];
+
+  push(item: T): void {
+    this.items.push(item);
+    this.waiting = this.waiting.filter((w) => {
+      if (!w.predicate(this.items)) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  until(predicate: (items: T[]) => boolean): Promise<void> {
+    if (predicate(this.items)) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push({ predicate, resolve }));
+  }
+}

@@ -1,0 +1,282 @@
+/** The pure parts of the MCP front end, without processes. */
+import { JobManager, MemoryJobStore, type JobUpdate } from '../../src/jobs';
+import { ErrorCode, ToolsealError } from '../../src/protocol/errors';
+import { SchemaRegistry } from '../../src/protocol/schemas';
+import type { CallRequest, Response } from '../../src/protocol/wire';
+import { loadToolModules, ToolRegistry } from '../../src/tools/registry';
+import { checkEnvelopeBinding } from '../../src/mcp/authentication';
+import { jobOutcomeResult, successResult, toolErrorResult } from '../../src/mcp/callResults';
+import { parseTaskIdParams, parseTaskListParams, parseToolCallParams } from '../../src/mcp/params';
+import { progressOf, ProgressStream } from '../../src/mcp/progress';
+import { negotiateProtocolVersion, serverCapabilities } from '../../src/mcp/session';
+import { TaskRegistry, toMcpTask } from '../../src/mcp/taskRegistry';
+import { advertisesOutputSchema, isOpenObjectSchema, toMcpTool } from '../../src/mcp/toolCatalog';
+
+describe('version negotiation', () => {
+  it('keeps a version it speaks and answers its latest otherwise', () => {
+    expect(negotiateProtocolVersion('2025-11-25')).toBe('2025-11-25');
+    expect(negotiateProtocolVersion('2025-06-18')).toBe('2025-06-18');
+    expect(negotiateProtocolVersion('2025-03-26')).toBe('2025-11-25');
+    expect(negotiateProtocolVersion('')).toBe('2025-11-25');
+  });
+
+  it('offers tasks only where the revision has them', () => {
+    expect(serverCapabilities('2025-11-25').tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+    expect(serverCapabilities('2025-06-18').tasks).toBeUndefined();
+  });
+});
+
+describe('tool catalog', () => {
+  const tools = new ToolRegistry(new SchemaRegistry(), loadToolModules());
+  const descriptor = (name: string) => tools.list().find((d) => d.name === name)!;
+
+  it('tells open-object schemas from constraining ones', () => {
+    expect(isOpenObjectSchema({ type: 'object' })).toBe(true);
+    expect(isOpenObjectSchema({ title: 'X', description: 'y', type: 'object' })).toBe(true);
+    expect(isOpenObjectSchema({ type: 'object', additionalProperties: false })).toBe(false);
+    expect(isOpenObjectSchema({ type: 'object', required: ['a'] })).toBe(false);
+    expect(isOpenObjectSchema({ type: 'array' })).toBe(false);
+  });
+
+  it('advertises the output schemas of the tools whose every result meets them', () => {
+    const advertised = tools.list().filter(advertisesOutputSchema).map((d) => d.name).sort();
+    expect(advertised).toEqual(['batch_sum', 'list_tools', 'server_identity']);
+  });
+
+  it('maps a descriptor, with task support for async tools when the revision has tasks', () => {
+    expect(toMcpTool(descriptor('start_long_task'), { tasks: true }).execution).toEqual({ taskSupport: 'optional' });
+    expect(toMcpTool(descriptor('start_long_task'), { tasks: false }).execution).toBeUndefined();
+    const sum = toMcpTool(descriptor('batch_sum'), { tasks: true });
+    expect(sum).toEqual({
+      name: 'batch_sum',
+      description: descriptor('batch_sum').description,
+      inputSchema: descriptor('batch_sum').input_schema,
+      outputSchema: descriptor('batch_sum').output_schema,
+    });
+  });
+});
+
+describe('envelope binding', () => {
+  const call = (tool: string, args: Record<string, unknown>): CallRequest => ({
+    requestId: 'r',
+    tsMs: 0,
+    clientId: 'alice',
+    serverId: 's',
+    tool,
+    nonce: 'n',
+    args,
+  });
+  const code = (fn: () => void): number | undefined => {
+    try {
+      fn();
+      return undefined;
+    } catch (err) {
+      return (err as ToolsealError).code;
+    }
+  };
+
+  it('matches equal tools and canonically equal args, absent counting as {}', () => {
+    expect(code(() => checkEnvelopeBinding(call('t', {}), { tool: 't', args: undefined }))).toBeUndefined();
+    expect(code(() => checkEnvelopeBinding(call('t', {}), { tool: 't', args: {} }))).toBeUndefined();
+    expect(code(() => checkEnvelopeBinding(call('t', { a: 1, b: { c: [1, 2] } }), { tool: 't', args: { b: { c: [1, 2.0] }, a: 1 } }))).toBeUndefined();
+  });
+
+  it('refuses another tool or other args as unauthenticated, saying which', () => {
+    expect(code(() => checkEnvelopeBinding(call('t', {}), { tool: 'u', args: undefined }))).toBe(ErrorCode.Unauthenticated);
+    expect(code(() => checkEnvelopeBinding(call('t', { a: 1 }), { tool: 't', args: { a: '1' } }))).toBe(ErrorCode.Unauthenticated);
+    expect(code(() => checkEnvelopeBinding(call('t', { c: [1, 2] }), { tool: 't', args: { c: [2, 1] } }))).toBe(ErrorCode.Unauthenticated);
+    expect(code(() => checkEnvelopeBinding(call('t', {}), { tool: 't', args: { a: null } }))).toBe(ErrorCode.Unauthenticated);
+    try {
+      checkEnvelopeBinding(call('t', { a: 1 }), { tool: 'u', args: {} });
+    } catch (err) {
+      expect((err as ToolsealError).data).toEqual({ reason: 'envelope_mismatch', errors: [expect.objectContaining({ path: '/tool' }), expect.objectContaining({ path: '/args' })] });
+    }
+  });
+});
+
+describe('params', () => {
+  const invalidAt = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+      return undefined;
+    } catch (err) {
+      expect((err as ToolsealError).code).toBe(ErrorCode.InvalidParams);
+      return ((err as ToolsealError).data!.errors as Array<{ path: string }>)[0]!.path;
+    }
+  };
+
+  it('reads tools/call params and refuses malformed ones with the path', () => {
+    const parsed = parseToolCallParams({ name: 'x', arguments: { a: 1 }, task: { ttl: 5 }, _meta: { progressToken: 7, 'toolseal/envelope': { v: 1 } } });
+    expect(parsed).toEqual({ name: 'x', arguments: { a: 1 }, task: { ttl: 5 }, meta: { progressToken: 7, envelope: { v: 1 } } });
+    expect(invalidAt(() => parseToolCallParams(undefined))).toBe('/');
+    expect(invalidAt(() => parseToolCallParams({ name: '' }))).toBe('/name');
+    expect(invalidAt(() => parseToolCallParams({ name: 'x', arguments: null }))).toBe('/arguments');
+    expect(invalidAt(() => parseToolCallParams({ name: 'x', _meta: { progressToken: 1.5 } }))).toBe('/_meta/progressToken');
+    expect(invalidAt(() => parseToolCallParams({ name: 'x', task: { ttl: -1 } }))).toBe('/task/ttl');
+  });
+
+  it('refuses arguments nested deeper than call allows its args', () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 62; i++) deep = { a: deep };
+    expect(invalidAt(() => parseToolCallParams({ name: 'x', arguments: deep }))).toBeUndefined();
+    expect(invalidAt(() => parseToolCallParams({ name: 'x', arguments: { a: deep } }))).toMatch(/^\/arguments\//);
+  });
+
+  it('signs a task request as its method and its params without _meta', () => {
+    expect(parseTaskIdParams('tasks/get', { taskId: 't', _meta: { x: 1 } }).target).toEqual({ tool: 'tasks/get', args: { taskId: 't' } });
+    expect(parseTaskListParams('tasks/list', undefined).target).toEqual({ tool: 'tasks/list', args: undefined });
+    expect(parseTaskListParams('tasks/list', { cursor: '3' }).target).toEqual({ tool: 'tasks/list', args: { cursor: '3' } });
+    expect(invalidAt(() => parseTaskIdParams('tasks/get', { taskId: 3 }))).toBe('/taskId');
+  });
+
+  it('takes __proto__ keys as data', () => {
+    const params = JSON.parse('{"name":"x","_meta":{"__proto__":{"toolseal/envelope":"inherited"}}}');
+    expect(parseToolCallParams(params).meta.envelope).toBeUndefined();
+  });
+});
+
+describe('call results', () => {
+  const response = (fields: Partial<Response>): Response =>
+    ({ v: 'mcp/0.1', request_id: 'r', ts_ms: 0, ok: true, server_id: 's', status: 'ok', result: null, error: null, signature: '0'.repeat(64), ...fields }) as Response;
+
+  it('a result is structured content plus its JSON as text; a null result only says the status', () => {
+    expect(successResult(response({ result: { a: 1 } }))).toMatchObject({ structuredContent: { a: 1 }, content: [{ type: 'text', text: '{"a":1}' }] });
+    const running = successResult(response({ status: 'running' }));
+    expect(running.structuredContent).toBeUndefined();
+    expect(running.content).toEqual([{ type: 'text', text: '{"status":"running"}' }]);
+    expect(successResult(response({ status: 'error', error: 'boom' })).content[0]!.text).toBe('{"status":"error","error":"boom"}');
+  });
+
+  it('a tool error is an isError result with the signed response and the error under _meta', () => {
+    const signed = response({ ok: false, status: 'error', error: 'invalid arguments: /x must be number' });
+    const err = new ToolsealError(ErrorCode.InvalidArguments, 'invalid arguments', { errors: [{ path: '/x', message: 'must be number' }], response: signed });
+    expect(toolErrorResult(err)).toEqual({
+      content: [{ type: 'text', text: 'invalid arguments: /x must be number' }],
+      isError: true,
+      _meta: {
+        'toolseal/error': { code: -32011, message: 'invalid arguments', data: { errors: [{ path: '/x', message: 'must be number' }] } },
+        'toolseal/response': signed,
+      },
+    });
+  });
+
+  it("a task's result is the job's outcome", () => {
+    expect(jobOutcomeResult('t', { state: 'done', result: { p: 1 } })).toMatchObject({ structuredContent: { p: 1 }, _meta: { 'io.modelcontextprotocol/related-task': { taskId: 't' } } });
+    expect(jobOutcomeResult('t', { state: 'error', error: 'boom' })).toMatchObject({ isError: true, content: [{ text: 'job failed: boom' }] });
+    expect(jobOutcomeResult('t', { state: 'cancelled' })).toMatchObject({ isError: true, content: [{ text: 'job cancelled' }] });
+  });
+});
+
+describe('progress', () => {
+  it('reports percent, capped below the total while running', () => {
+    expect(progressOf({ state: 'running', progress: 0.4567 })).toEqual({ progress: 45.7, message: 'running (45.7%)' });
+    expect(progressOf({ state: 'running', progress: 1 }).progress).toBe(99);
+    expect(progressOf({ state: 'error', error: 'x' })).toEqual({ progress: 100, message: 'failed: x' });
+  });
+
+  it('sends only increasing values and always the end', () => {
+    const stream = new ProgressStream('tok', { m: 1 });
+    const sent = [0, 0.5, 0.5, 0.4, 1, 1].map((p) => stream.next({ state: 'running', progress: p })?.progress);
+    expect(sent).toEqual([0, 50, undefined, undefined, 99, undefined]);
+    expect(stream.next({ state: 'cancelled' })).toEqual({ progressToken: 'tok', progress: 100, total: 100, message: 'cancelled', _meta: { m: 1 } });
+  });
+});
+
+describe('tasks', () => {
+  const timings = { jobTtlMs: 1000, pollIntervalMs: 250 };
+
+  it('maps job states and times onto a task', () => {
+    const base = { jobId: 'j', createdMs: 0 };
+    expect(toMcpTask({ ...base, state: 'accepted' }, timings)).toEqual({
+      taskId: 'j',
+      status: 'working',
+      statusMessage: 'accepted',
+      createdAt: '1970-01-01T00:00:00.000Z',
+      lastUpdatedAt: '1970-01-01T00:00:00.000Z',
+      ttl: 1000,
+      pollInterval: 250,
+    });
+    expect(toMcpTask({ ...base, state: 'running', progress: 0.25 }, timings).statusMessage).toBe('running (25%)');
+    const failed = toMcpTask({ ...base, state: 'error', error: 'boom', finishedMs: 500, expiresMs: 1500 }, timings);
+    expect(failed).toMatchObject({ status: 'failed', statusMessage: 'boom', lastUpdatedAt: '1970-01-01T00:00:00.500Z', ttl: 1500 });
+    expect(toMcpTask({ ...base, state: 'done' }, timings).status).toBe('completed');
+    expect(toMcpTask({ ...base, state: 'cancelled' }, timings).status).toBe('cancelled');
+  });
+
+  /** A JobManager whose jobs end when the test says so, and a registry on it. */
+  function setup(pageSize?: number) {
+    const finishers = new Map<string, (result: Record<string, unknown>) => void>();
+    let registry!: TaskRegistry;
+    const updates: Array<ReturnType<TaskRegistry['onJobUpdate']>> = [];
+    const jobs = new JobManager({
+      store: new MemoryJobStore(),
+      maxJobs: 100,
+      ttlMs: timings.jobTtlMs,
+      onUpdate: (update: JobUpdate) => updates.push(registry.onJobUpdate(update)),
+    });
+    registry = new TaskRegistry({ jobs, ...timings, pageSize });
+    const start = async (owner: string, token?: string) => {
+      let finish!: (result: Record<string, unknown>) => void;
+      const record = await jobs.start({
+        ownerClientId: owner,
+        requestId: 'r',
+        tool: 'test',
+        work: () => new Promise((resolve) => (finish = resolve)),
+      });
+      registry.add(record, token);
+      finishers.set(record.jobId, (result) => finish(result));
+      return record.jobId;
+    };
+    const started = () => new Promise((resolve) => setImmediate(resolve));
+    return { jobs, registry, updates, start, finish: (id: string, r: Record<string, unknown>) => finishers.get(id)!(r), started };
+  }
+
+  it('shows a task to its owner only, with one answer for everyone else', async () => {
+    const { jobs, registry, start } = setup();
+    const id = await start('alice');
+    expect((await registry.get(id, 'alice')).jobId).toBe(id);
+    const other = await registry.get(id, 'bob').catch((e: ToolsealError) => e);
+    const unknown = await registry.get('nope', 'alice').catch((e: ToolsealError) => e);
+    expect(other).toEqual(unknown);
+    expect((other as ToolsealError).code).toBe(ErrorCode.InvalidParams);
+    await jobs.cancelAll();
+    jobs.close();
+  });
+
+  it('resolves the outcome at the job end, and sends progress and the final status', async () => {
+    const { jobs, registry, updates, start, finish, started } = setup();
+    const id = await start('alice', 'tok');
+    const outcome = registry.outcome(id, 'alice');
+    await started();
+    finish(id, { ok: 1 });
+    expect(await outcome).toEqual({ state: 'done', result: { ok: 1 }, error: undefined });
+    expect(updates.map((u) => u.progress?.progress)).toEqual([0, 100]);
+    expect(updates.at(-1)!.status).toMatchObject({ taskId: id, status: 'completed' });
+    // Asked after the end, the outcome is answered at once.
+    expect(await registry.outcome(id, 'alice')).toMatchObject({ state: 'done', result: { ok: 1 } });
+    jobs.close();
+  });
+
+  it('cancels a working task and refuses to cancel a finished one', async () => {
+    const { jobs, registry, start } = setup();
+    const id = await start('alice');
+    expect((await registry.cancel(id, 'alice')).state).toBe('cancelled');
+    await expect(registry.cancel(id, 'alice')).rejects.toMatchObject({ code: ErrorCode.InvalidParams, message: "cannot cancel task: already in terminal status 'cancelled'" });
+    await expect(registry.cancel(id, 'bob')).rejects.toMatchObject({ message: 'task not found' });
+    jobs.close();
+  });
+
+  it("lists a client's own tasks in pages, with an opaque cursor", async () => {
+    const { jobs, registry, start } = setup(2);
+    const ids = [await start('alice'), await start('bob'), await start('alice'), await start('alice')];
+    const first = await registry.list('alice', undefined);
+    expect(first.tasks.map((t) => t.taskId)).toEqual([ids[0], ids[2]]);
+    const second = await registry.list('alice', first.nextCursor);
+    expect(second).toEqual({ tasks: [expect.objectContaining({ taskId: ids[3] })] });
+    expect((await registry.list('bob', undefined)).tasks.map((t) => t.taskId)).toEqual([ids[1]]);
+    await expect(registry.list('alice', 'x')).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
+    await expect(registry.list('alice', '999')).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
+    await jobs.cancelAll();
+    jobs.close();
+  });
+});
