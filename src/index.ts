@@ -15,3 +15,17 @@ export { MemoryReplayStore, type ReplayStore, type ReplayVerdict } from './serve
 export { createLogger, type Logger, type LogLevel } from './server/logger';
 export { MemoryJobStore, type JobStore, type JobRecord, type JobState } from './jobs';
 export { defineTool, ok, type ToolDefinition, type ToolContext, type ToolReply, type ToolDescriptor } from './tools/tool';
+export * from './client';
+export {
+  formatTools,
+  isToolFormat,
+  toAnthropicTool,
+  toJsonSchemaTool,
+  toMcpTool,
+  toOpenAiTool,
+  TOOL_FORMATS,
+  type AnthropicTool,
+  type McpTool,
+  type OpenAiTool,
+  type ToolFormat,
+} from './tools/formats';

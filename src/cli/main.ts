@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { UsageError } from './args';
+import { CALL_USAGE, callCommand } from './call';
+import { KEYGEN_USAGE, keygenCommand } from './keygen';
 import { SERVE_USAGE, serveCommand } from './serve';
+import { SIGN_USAGE, signCommand } from './sign';
+import { TOOLS_USAGE, toolsCommand } from './tools';
 
 /** A subcommand: its usage text and what it runs. */
 export interface Command {
@@ -12,6 +16,10 @@ export interface Command {
 /** Every subcommand of `toolseal`. */
 export const COMMANDS: Record<string, Command> = {
   serve: { summary: 'run the tool server on stdin/stdout', usage: SERVE_USAGE, run: serveCommand },
+  keygen: { summary: 'make a keyring with random secrets', usage: KEYGEN_USAGE, run: keygenCommand },
+  call: { summary: 'start a server, make one signed call, print the verified response', usage: CALL_USAGE, run: callCommand },
+  sign: { summary: 'turn {"tool", "args"} lines into signed call requests', usage: SIGN_USAGE, run: signCommand },
+  tools: { summary: 'print the tool definitions for an LLM runtime', usage: TOOLS_USAGE, run: toolsCommand },
 };
 
 function mainUsage(): string {

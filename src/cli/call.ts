@@ -1,0 +1,121 @@
+import { ClientErrorCode } from '../client/errors';
+import type { SecurityEvent } from '../client/toolClient';
+import { ToolClient } from '../client/toolClient';
+import { ToolsealError } from '../protocol/errors';
+import { KeyringError } from '../protocol/keyring';
+import { integerOption, parseCommandLine, UsageError } from './args';
+import { flushed, writeJsonLine } from './output';
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+export const CALL_USAGE = `Usage: toolseal call TOOL [ARGS_JSON] --keys FILE [options]
+
+Starts a server with the keyring, makes one signed call to TOOL with
+ARGS_JSON (a JSON object; omitted means the envelope carries no args), and
+prints the verified response as one JSON line on stdout.
+
+Options:
+  --keys FILE        keyring file (required); the server and the client both use it
+  --client ID        the client to call as (default: the keyring's first)
+  --wait             if the call starts a job, also print each verified
+                     job/status notification as one JSON line, until the job ends
+  --timeout-ms N     give up after N ms, the job included (default ${DEFAULT_TIMEOUT_MS});
+                     a job still running then is cancelled
+  -h, --help         this help
+
+Output: stdout carries only JSON lines. On success: the verified response
+(snake_case, as signed by the server), then with --wait the job's
+notifications. On failure the last stdout line is the JSON-RPC error object
+{"code", "message", "data"} and stderr says what went wrong. Client-side
+failures use codes of their own: -31001 server gone, -31002 timeout,
+-31004 a response failed verification, -31005 job cancelled.
+
+Examples:
+  toolseal call batch_sum '{"numbers": [1, 2, 3]}' --keys keys.json
+  toolseal call start_long_task '{"seconds": 2}' --keys keys.json --wait
+
+Exit codes: 0 success (with --wait: the job ended done); 1 the call failed,
+a response failed verification, or the job ended error or cancelled;
+2 bad options or a bad keyring.
+`;
+
+/** `toolseal call`. */
+export async function callCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, {
+    keys: { type: 'string' },
+    client: { type: 'string' },
+    wait: { type: 'boolean' },
+    'timeout-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(CALL_USAGE);
+    return 0;
+  }
+  const [tool, argsText, ...extra] = positionals;
+  if (tool === undefined) throw new UsageError('TOOL is required');
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (values.keys === undefined) throw new UsageError('--keys FILE is required');
+  const args = argsText === undefined ? undefined : parseArgsJson(argsText);
+  const timeoutMs = integerOption('timeout-ms', values['timeout-ms'], 1) ?? DEFAULT_TIMEOUT_MS;
+
+  let client: ToolClient;
+  try {
+    client = await ToolClient.spawn({ keysFile: values.keys, clientId: values.client, onSecurityEvent: reportSecurityEvent, timeoutMs: 0 });
+  } catch (err) {
+    if (err instanceof KeyringError) {
+      process.stderr.write(`toolseal call: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const timedOut = () => new ToolsealError(ClientErrorCode.Timeout, `no answer within ${timeoutMs} ms`, { tool, timeout_ms: timeoutMs });
+  try {
+    const response = await client.call(tool, args, { signal: deadline.signal });
+    await writeJsonLine(response.wire);
+    if (values.wait && response.status === 'accepted') {
+      const job = client.trackJob(response);
+      const cancelOnDeadline = () => void job.cancel({ timeoutMs: 5_000 }).catch(() => undefined);
+      deadline.signal.addEventListener('abort', cancelOnDeadline, { once: true });
+      try {
+        for await (const status of job) await writeJsonLine(status.wire);
+        await job.result();
+      } finally {
+        deadline.signal.removeEventListener('abort', cancelOnDeadline);
+      }
+    }
+    return 0;
+  } catch (err) {
+    let error = err;
+    if (deadline.signal.aborted && err instanceof ToolsealError && (err.code === ClientErrorCode.Aborted || err.code === ClientErrorCode.JobCancelled)) {
+      error = timedOut();
+    }
+    if (!(error instanceof ToolsealError)) throw error;
+    await writeJsonLine({ code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) });
+    process.stderr.write(`toolseal call: ${error.message} (${error.code})\n`);
+    return 1;
+  } finally {
+    clearTimeout(timer);
+    await client.close();
+    await flushed();
+  }
+}
+
+/** ARGS_JSON: one JSON object. */
+function parseArgsJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError('ARGS_JSON is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UsageError('ARGS_JSON must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function reportSecurityEvent(event: SecurityEvent): void {
+  process.stderr.write(`toolseal call: security: ${event.kind} rejected (${event.reason}): ${event.message}\n`);
+}

@@ -1,0 +1,37 @@
+/** The client half: spawn or connect to a toolseal server, sign calls, verify answers, follow jobs. */
+export {
+  ToolClient,
+  type CallOptions,
+  type ClientOptions,
+  type ClientStreams,
+  type CloseOptions,
+  type ConnectOptions,
+  type SecurityEvent,
+  type SpawnOptions,
+} from './toolClient';
+export { Job, type JobPhase } from './job';
+export { ClientErrorCode, type ClientErrorCodeValue, type ExitInfo } from './errors';
+export {
+  resolveCredentials,
+  type ClientKeys,
+  type Credentials,
+  type ExplicitCredentials,
+  type KeyringCredentials,
+  type KeyringDocument,
+  type KeysFileCredentials,
+  type Secret,
+} from './credentials';
+export {
+  signEnvelope,
+  verifyJobStatus,
+  verifyResponse,
+  type EnvelopeFields,
+  type JobStatusExpectation,
+  type JobStatusUpdate,
+  type ResponseExpectation,
+  type Verification,
+  type VerificationFailure,
+  type VerificationFailureReason,
+  type VerifiedResponse,
+} from './envelopes';
+export { DEFAULT_SERVER_SCRIPT, type ProcessOptions } from './spawn';

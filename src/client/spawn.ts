@@ -1,0 +1,114 @@
+/**
+ * Starting the server process: which command, which arguments, which
+ * environment, and where its stderr goes. The connection knows nothing of
+ * processes; this file knows nothing of the protocol.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { Credentials } from './credentials';
+
+/** This package's own CLI, next to the built client (`dist/cli/main.js`). */
+export const DEFAULT_SERVER_SCRIPT = path.join(__dirname, '..', 'cli', 'main.js');
+
+/** How to start the server process. */
+export interface ProcessOptions {
+  /**
+   * The program to run. Default: this Node binary (`process.execPath`)
+   * running this package's `toolseal serve`. Setting `command` or `args`
+   * means "another server": the keyring is then not passed to it.
+   */
+  command?: string;
+  /** The full argument list for `command`. Default: `[serverScript, 'serve', ...serveArgs]`. */
+  args?: string[];
+  /** The toolseal CLI script the default server runs. Default: this package's `dist/cli/main.js`. */
+  serverScript?: string;
+  /** Extra `toolseal serve` options for the default server, e.g. `['--drain-ms', '5000']`. */
+  serveArgs?: string[];
+  /**
+   * Variables added to (or, when set to undefined, removed from) this
+   * process's environment for the child.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** The child's working directory. Default: this process's. */
+  cwd?: string;
+  /**
+   * Gets each line the server writes to stderr (its log). Default: written
+   * to this process's stderr prefixed with `[toolseal] `. Pass `() => {}` to
+   * discard.
+   */
+  stderr?: (line: string) => void;
+}
+
+/** The command line and environment of the server process. */
+export interface ServerCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Works out what to run. For the default server the keyring travels with
+ * it: a keyring document in `TOOLSEAL_KEYS_JSON`, a keyring file as
+ * `--keys FILE` (both win over whatever the environment holds).
+ */
+export function serverCommand(options: ProcessOptions, credentials: Credentials): ServerCommand {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  if (options.command !== undefined || options.args !== undefined) {
+    return { command: options.command ?? process.execPath, args: options.args ?? [], env };
+  }
+  const args = [options.serverScript ?? DEFAULT_SERVER_SCRIPT, 'serve'];
+  if (credentials.keyring !== undefined) env.TOOLSEAL_KEYS_JSON = JSON.stringify(credentials.keyring);
+  else if (credentials.keysFile !== undefined) args.push('--keys', credentials.keysFile);
+  args.push(...(options.serveArgs ?? []));
+  return { command: process.execPath, args, env };
+}
+
+/** Starts the process with all three stdio streams piped. */
+export function startServerProcess(command: ServerCommand, cwd: string | undefined): ChildProcessWithoutNullStreams {
+  // Node drops undefined values from env, which is how a caller removes a variable.
+  return spawn(command.command, command.args, { env: command.env, cwd, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+}
+
+/** The default stderr sink: this process's stderr, each line prefixed. */
+export function prefixedStderr(prefix = '[toolseal] '): (line: string) => void {
+  return (line) => {
+    try {
+      process.stderr.write(`${prefix}${line}\n`);
+    } catch {
+      // A closed stderr must not take the client down.
+    }
+  };
+}
+
+/** Longest stderr line passed on whole; longer ones are passed on in pieces. */
+const MAX_STDERR_LINE = 64 * 1024;
+
+/** Splits `stream` into lines (without terminators) for `sink`; a final unterminated line is passed on at the end. */
+export function forwardLines(stream: Readable, sink: (line: string) => void): void {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  const emit = (line: string): void => {
+    try {
+      sink(line.endsWith('\r') ? line.slice(0, -1) : line);
+    } catch {
+      // The caller's sink failing is not the connection's problem.
+    }
+  };
+  stream.on('data', (chunk: Buffer) => {
+    const parts = (partial + decoder.write(chunk)).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) emit(line);
+    while (partial.length > MAX_STDERR_LINE) {
+      emit(partial.slice(0, MAX_STDERR_LINE));
+      partial = partial.slice(MAX_STDERR_LINE);
+    }
+  });
+  stream.on('end', () => {
+    const rest = partial + decoder.end();
+    partial = '';
+    if (rest !== '') emit(rest);
+  });
+  stream.on('error', () => undefined);
+}

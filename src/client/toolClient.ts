@@ -1,0 +1,565 @@
+/**
+ * The client agent hosts import: it starts (or connects to) a toolseal
+ * server, signs every call, and hands back only what verifies.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { createMessageConnection, Emitter, ResponseError, type Event, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ToolsealError } from '../protocol/errors';
+import type { SchemaRegistry } from '../protocol/schemas';
+import { CALL_METHOD, JOB_STATUS_METHOD, type Envelope, type JsonObject } from '../protocol/wire';
+import { NewlineMessageReader, NewlineMessageWriter } from '../transport';
+import { resolveCredentials, type ClientKeys, type Credentials } from './credentials';
+import {
+  defaultSchemas,
+  signEnvelope,
+  verifyJobStatus,
+  verifyResponse,
+  type JobStatusUpdate,
+  type VerificationFailureReason,
+  type VerifiedResponse,
+} from './envelopes';
+import { AbortGroups } from './abortGroups';
+import { ClientErrorCode, connectionClosedError, type ExitInfo } from './errors';
+import { Job, type JobHost, type JobSink } from './job';
+import { forwardLines, prefixedStderr, serverCommand, startServerProcess, type ProcessOptions } from './spawn';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Reject with ClientErrorCode.Timeout after this many ms. Default: the client's `timeoutMs`; 0 means none. */
+  timeoutMs?: number;
+  /** Reject with ClientErrorCode.Aborted when this fires. */
+  signal?: AbortSignal;
+}
+
+/** Something the server sent that failed verification, or a line that is not a protocol message. */
+export interface SecurityEvent {
+  /** What failed: a call's response, the signed response inside an error, a job notification, or a raw line. */
+  kind: 'response' | 'error-response' | 'job-status' | 'message';
+  /** Why it failed; `invalid-message` for a line that is not JSON-RPC at all. */
+  reason: VerificationFailureReason | 'invalid-message';
+  message: string;
+  /** The call it claimed to answer (responses). */
+  requestId?: string;
+  /** The tool of that call (responses). */
+  tool?: string;
+  /** The job it claimed to be about (job notifications). */
+  jobId?: string;
+  /** What was received, as parsed (null for a raw line). Never trust it. */
+  received: unknown;
+}
+
+/** Options shared by `spawn` and `connect`. */
+export interface ClientOptions {
+  /** Told about every response, notification or line that failed verification (also the `onSecurityEvent` event). */
+  onSecurityEvent?: (event: SecurityEvent) => void;
+  /** Default per-call timeout in ms. Default 60000; 0 means none. */
+  timeoutMs?: number;
+  /** Longest line accepted from the server, bytes. Default 64 MiB. */
+  maxMessageBytes?: number;
+  /** Schemas to verify with. Default: this package's, compiled once per process. */
+  schemas?: SchemaRegistry;
+}
+
+/** `ToolClient.connect` options: credentials plus client options. */
+export type ConnectOptions = Credentials & ClientOptions;
+/** `ToolClient.spawn` options: credentials, client options and how to start the process. */
+export type SpawnOptions = Credentials & ClientOptions & ProcessOptions;
+
+/** The two ends of a running server's stdio, seen from the client. */
+export interface ClientStreams {
+  /** What the server writes: its stdout. */
+  readable: Readable;
+  /** What the server reads: its stdin. */
+  writable: Writable;
+}
+
+/** How `close()` stops the server. */
+export interface CloseOptions {
+  /** How long the server may drain after stdin ends before SIGTERM, ms. Default 5000. */
+  graceMs?: number;
+  /** How long after SIGTERM before SIGKILL, ms. Default 3000. */
+  killAfterMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_GRACE_MS = 5_000;
+const DEFAULT_KILL_AFTER_MS = 3_000;
+/** How long to wait for the other half of "stdout ended" and "process exited" once one has happened. */
+const EXIT_SETTLE_MS = 1_000;
+/** Job notifications held for jobs nobody tracks (yet), at most. */
+const MAX_UNTRACKED_STATUSES = 4_096;
+
+/** A call in flight; `fail` settles it at most once. */
+interface PendingCall {
+  fail(error: ToolsealError): void;
+}
+
+/**
+ * A signed-call client for a toolseal server.
+ *
+ * ```ts
+ * const client = await ToolClient.spawn({ keysFile: 'keys.json' });
+ * const { result } = await client.call('batch_sum', { numbers: [1, 2, 3] });
+ * await client.close();
+ * ```
+ *
+ * Every call carries a fresh request_id, nonce and timestamp. A response is
+ * handed back only after its schema, its signature under the server key,
+ * its request_id and its server_id check out; anything that fails is
+ * reported on `onSecurityEvent` and never reaches the caller. When the
+ * server exits, every pending call and every unfinished job rejects.
+ */
+export class ToolClient {
+  /** The client id the calls are signed as. */
+  readonly clientId: string;
+  /** The server id calls are addressed to and responses must carry. */
+  readonly serverId: string;
+  /** The server process, when the client started it. */
+  readonly process: ChildProcess | undefined;
+  /**
+   * Resolves once the server is gone (and every pending call has been
+   * rejected): with the exit code and signal of a spawned server, with
+   * nulls for connected streams. Never rejects.
+   */
+  readonly exited: Promise<ExitInfo>;
+
+  private readonly keys: ClientKeys;
+  private readonly schemas: SchemaRegistry;
+  private readonly defaultTimeoutMs: number;
+  private readonly streams: ClientStreams;
+  private readonly reader: NewlineMessageReader;
+  private readonly writer: NewlineMessageWriter;
+  private readonly connection: MessageConnection;
+  private readonly pending = new Set<PendingCall>();
+  private readonly abortGroups = new AbortGroups();
+  private readonly sinks = new Map<string, Set<JobSink>>();
+  private readonly untracked = new Map<string, JobStatusUpdate[]>();
+  private untrackedCount = 0;
+  private readonly securityEmitter = new Emitter<SecurityEvent>();
+  private readonly exitEmitter = new Emitter<ExitInfo>();
+  private readonly jobStatusEmitter = new Emitter<JobStatusUpdate>();
+  /** Messages vscode-jsonrpc has dispatched; see drainReceived. */
+  private dispatched = 0;
+  private closing = false;
+  private closePromise: Promise<ExitInfo> | undefined;
+  private lostError: ToolsealError | undefined;
+  private exitInfo: ExitInfo | undefined;
+  private markInputEnded!: () => void;
+  private readonly inputEnded = new Promise<void>((resolve) => (this.markInputEnded = resolve));
+  private markChildExited!: (info: ExitInfo) => void;
+  private readonly childExited = new Promise<ExitInfo>((resolve) => (this.markChildExited = resolve));
+  private readonly connectionLost: Promise<void>;
+
+  /**
+   * Starts a server process and connects to it. By default it runs this
+   * package's `toolseal serve` with this Node binary and hands it the
+   * keyring (`keyring` via `TOOLSEAL_KEYS_JSON`, `keysFile` via `--keys`).
+   * Resolves once the process has started; rejects with a KeyringError for
+   * bad credentials, or a ToolsealError (ConnectionClosed) when the process
+   * cannot be started.
+   */
+  static async spawn(options: SpawnOptions): Promise<ToolClient> {
+    const schemas = options.schemas ?? defaultSchemas();
+    const keys = resolveCredentials(options, schemas);
+    const child = startServerProcess(serverCommand(options, options), options.cwd);
+    forwardLines(child.stderr, options.stderr ?? prefixedStderr());
+    const client = new ToolClient({ readable: child.stdout, writable: child.stdin }, keys, options, schemas, child);
+    const started = await new Promise<Error | undefined>((resolve) => {
+      const onSpawn = (): void => settle(undefined);
+      const onError = (err: Error): void => settle(err);
+      const settle = (err: Error | undefined): void => {
+        child.off('spawn', onSpawn);
+        child.off('error', onError);
+        resolve(err);
+      };
+      child.once('spawn', onSpawn);
+      child.once('error', onError);
+    });
+    if (started !== undefined) {
+      await client.exited;
+      throw new ToolsealError(ClientErrorCode.ConnectionClosed, `could not start the server: ${started.message}`, { closed_by_client: false });
+    }
+    return client;
+  }
+
+  /**
+   * Connects to a server that is already running, through its stdout
+   * (`readable`) and stdin (`writable`). The connection is gone when
+   * `readable` ends.
+   */
+  static connect(streams: ClientStreams, options: ConnectOptions): ToolClient {
+    const schemas = options.schemas ?? defaultSchemas();
+    return new ToolClient(streams, resolveCredentials(options, schemas), options, schemas, undefined);
+  }
+
+  private constructor(streams: ClientStreams, keys: ClientKeys, options: ClientOptions, schemas: SchemaRegistry, child: ChildProcess | undefined) {
+    this.keys = keys;
+    this.clientId = keys.clientId;
+    this.serverId = keys.serverId;
+    this.schemas = schemas;
+    this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.streams = streams;
+    this.process = child;
+    if (options.onSecurityEvent) this.securityEmitter.event(options.onSecurityEvent);
+
+    // A write to a dead child must not become an uncaught 'error'.
+    streams.writable.on('error', () => undefined);
+    streams.readable.on('error', () => undefined);
+
+    this.reader = new NewlineMessageReader(streams.readable, { maxLineBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+    this.writer = new NewlineMessageWriter(streams.writable);
+    this.connection = createMessageConnection(this.reader, this.writer, undefined, {
+      messageStrategy: {
+        handleMessage: (message, next) => {
+          try {
+            return next(message);
+          } finally {
+            this.dispatched++;
+          }
+        },
+      },
+    });
+    this.reader.onRejectedLine((rejected) =>
+      this.report({ kind: 'message', reason: 'invalid-message', message: `the server wrote a line that is not a JSON-RPC message (${rejected.message})`, received: null }),
+    );
+    this.reader.onEnd(() => this.markInputEnded());
+    this.connection.onNotification(JOB_STATUS_METHOD, (params: unknown) => this.receiveJobStatus(params));
+    this.connection.listen();
+
+    if (child) {
+      child.once('exit', (code, signal) => this.markChildExited({ code, signal }));
+      // 'error' without a pid: the process never started, and 'exit' may never come.
+      // ('on', not 'once': a failed kill is also an 'error', and an unheard one would throw.)
+      child.on('error', (error) => {
+        if (child.pid === undefined) this.markChildExited({ code: null, signal: null, error });
+      });
+      void this.childExited.then((info) => (this.exitInfo = info));
+      // Whichever comes first, give the other a moment: answers still in the
+      // pipe when the process exits are read before anything is rejected.
+      this.connectionLost = Promise.race([
+        this.inputEnded.then(() => settleWithin(this.childExited, EXIT_SETTLE_MS)),
+        this.childExited.then(() => settleWithin(this.inputEnded, EXIT_SETTLE_MS)),
+      ]).then(() => this.loseConnection());
+      this.exited = Promise.all([this.childExited, this.connectionLost]).then(([info]) => info);
+    } else {
+      this.connectionLost = this.inputEnded.then(() => this.loseConnection());
+      this.exited = this.connectionLost.then(() => ({ code: null, signal: null }));
+    }
+    void this.exited.then((info) => {
+      this.exitEmitter.fire(info);
+      this.exitEmitter.dispose();
+    });
+  }
+
+  /** Fires for every response, notification or line that failed verification. */
+  get onSecurityEvent(): Event<SecurityEvent> {
+    return this.securityEmitter.event;
+  }
+
+  /** Fires once when the server is gone (see `exited`). */
+  get onExit(): Event<ExitInfo> {
+    return this.exitEmitter.event;
+  }
+
+  /** Fires for every verified `job/status` notification, tracked job or not. */
+  get onJobStatus(): Event<JobStatusUpdate> {
+    return this.jobStatusEmitter.event;
+  }
+
+  /** Calls sent and not yet settled. */
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
+  /** Whether `close()` was called or the connection is gone: new calls reject at once. */
+  get closed(): boolean {
+    return this.closing || this.lostError !== undefined;
+  }
+
+  /**
+   * Calls `tool` with `args` (a plain JSON object; when omitted the envelope
+   * carries no args). Resolves with the verified response, whose `ok` and
+   * `status` say how the call went (e.g. `accepted` for a job). Rejects with
+   * a ToolsealError: the server's JSON-RPC error (`code`, `message`, `data`,
+   * with `data.response` verified when present), or a ClientErrorCode.
+   */
+  call<R = JsonObject>(tool: string, args?: object, options: CallOptions = {}): Promise<VerifiedResponse<R>> {
+    if (this.closed) return Promise.reject(this.closedError());
+    let envelope: Envelope;
+    try {
+      envelope = signEnvelope(this.keys.clientKey, { clientId: this.keys.clientId, serverId: this.keys.serverId, tool, args });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.send(envelope, options) as Promise<VerifiedResponse<R>>;
+  }
+
+  /**
+   * Calls an async tool (one that answers `accepted` with a job id, like
+   * `start_long_task`) and returns its Job. Rejects with
+   * ClientErrorCode.NotAJob when the tool answered without starting a job.
+   */
+  async startJob<R = JsonObject>(tool: string, args?: object, options?: CallOptions): Promise<Job<R>> {
+    return this.trackJob<R>(await this.call(tool, args, options));
+  }
+
+  /**
+   * A Job for a start response obtained with `call`. Notifications that
+   * arrived in between are not lost: the client holds those of untracked
+   * jobs (a bounded number) until a Job claims them.
+   */
+  trackJob<R = JsonObject>(started: VerifiedResponse<unknown>): Job<R> {
+    const result = started.result as JsonObject | null;
+    if (started.status !== 'accepted' || result === null || typeof result.job_id !== 'string') {
+      throw new ToolsealError(ClientErrorCode.NotAJob, `the call did not start a job (status ${started.status})`, { response: started.wire });
+    }
+    return new Job<R>(this.jobHost, started as VerifiedResponse);
+  }
+
+  /**
+   * Ends the server's stdin and waits for it to drain and exit; after
+   * `graceMs` sends SIGTERM, after `killAfterMs` more SIGKILL. Calls
+   * answered during the drain resolve; the rest reject. Resolves with how
+   * the process ended; idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<ExitInfo> {
+    this.closePromise ??= this.shutdown(options.graceMs ?? DEFAULT_GRACE_MS, options.killAfterMs ?? DEFAULT_KILL_AFTER_MS);
+    return this.closePromise;
+  }
+
+  private async shutdown(graceMs: number, killAfterMs: number): Promise<ExitInfo> {
+    this.closing = true;
+    void this.writer.end().catch(() => undefined);
+    const child = this.process;
+    if (child) {
+      if (!(await settleWithin(this.exited, graceMs, true))) {
+        child.kill('SIGTERM');
+        if (!(await settleWithin(this.exited, killAfterMs, true))) child.kill('SIGKILL');
+      }
+    } else if (!(await settleWithin(this.exited, graceMs, true))) {
+      // Not our process to signal: stop listening to it.
+      this.streams.readable.destroy();
+      this.streams.writable.destroy();
+    }
+    return this.exited;
+  }
+
+  private readonly jobHost: JobHost = {
+    call: (tool, args, options) => this.call(tool, args, options),
+    attach: (jobId, sink) => this.attachJob(jobId, sink),
+    reject: (update, message) => this.report({ kind: 'job-status', reason: 'request-id', message, jobId: update.jobId, received: update.wire }),
+  };
+
+  private send(envelope: Envelope, options: CallOptions): Promise<VerifiedResponse> {
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const signal = options.signal;
+    const details = { tool: envelope.tool, request_id: envelope.request_id };
+    return new Promise<VerifiedResponse>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new ToolsealError(ClientErrorCode.Aborted, `call to ${envelope.tool} was aborted`, details));
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let unsubscribe: (() => void) | undefined;
+      /** Settles once: later answers, timeouts and aborts find it gone and do nothing. */
+      const settle = (done: () => void): void => {
+        if (!this.pending.delete(call)) return;
+        clearTimeout(timer);
+        unsubscribe?.();
+        done();
+      };
+      const call: PendingCall = { fail: (error) => settle(() => reject(error)) };
+      this.pending.add(call);
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        timer = setTimeout(
+          () => call.fail(new ToolsealError(ClientErrorCode.Timeout, `call to ${envelope.tool} timed out after ${timeoutMs} ms`, { ...details, timeout_ms: timeoutMs })),
+          timeoutMs,
+        );
+      }
+      if (signal) {
+        unsubscribe = this.abortGroups.add(signal, () => call.fail(new ToolsealError(ClientErrorCode.Aborted, `call to ${envelope.tool} was aborted`, details)));
+      }
+
+      let answer: Promise<unknown>;
+      try {
+        answer = this.connection.sendRequest(CALL_METHOD, envelope);
+      } catch {
+        // The connection already closed (the server's stdin is gone).
+        call.fail(this.closedError());
+        return;
+      }
+      answer.then(
+        (result) => {
+          if (!this.pending.has(call)) return;
+          const verified = this.checkResponse(result, envelope);
+          settle(() => (verified instanceof ToolsealError ? reject(verified) : resolve(verified)));
+        },
+        (error: unknown) => {
+          if (!this.pending.has(call)) return;
+          const failure = this.callError(error, envelope);
+          settle(() => reject(failure));
+        },
+      );
+    });
+  }
+
+  /** The verified response, or the error to reject with (after reporting the security event). */
+  private checkResponse(result: unknown, envelope: Envelope): VerifiedResponse | ToolsealError {
+    const verified = verifyResponse(result, this.expectation(envelope));
+    if (verified.ok) return verified.value;
+    return this.rejectForged('response', verified.failure, result, envelope);
+  }
+
+  /** A JSON-RPC error as a ToolsealError, its signed `data.response` verified. */
+  private callError(error: unknown, envelope: Envelope): ToolsealError {
+    if (!(error instanceof ResponseError)) {
+      return new ToolsealError(ClientErrorCode.ConnectionClosed, `call to ${envelope.tool} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        tool: envelope.tool,
+        request_id: envelope.request_id,
+      });
+    }
+    const data = asData(error.data);
+    if (data !== undefined && Object.hasOwn(data, 'response')) {
+      const verified = verifyResponse(data.response, this.expectation(envelope));
+      if (!verified.ok) return this.rejectForged('error-response', verified.failure, data.response, envelope);
+    }
+    return new ToolsealError(error.code, error.message, data);
+  }
+
+  private rejectForged(
+    kind: 'response' | 'error-response',
+    failure: { reason: VerificationFailureReason; message: string },
+    received: unknown,
+    envelope: Envelope,
+  ): ToolsealError {
+    this.report({ kind, reason: failure.reason, message: failure.message, requestId: envelope.request_id, tool: envelope.tool, received });
+    return new ToolsealError(ClientErrorCode.VerificationFailed, `the response to ${envelope.tool} failed verification: ${failure.message}`, {
+      reason: failure.reason,
+      tool: envelope.tool,
+      request_id: envelope.request_id,
+    });
+  }
+
+  private expectation(envelope: Envelope) {
+    return { serverKey: this.keys.serverKey, serverId: this.keys.serverId, requestId: envelope.request_id, schemas: this.schemas };
+  }
+
+  private receiveJobStatus(params: unknown): void {
+    const verified = verifyJobStatus(params, { serverKey: this.keys.serverKey, serverId: this.keys.serverId, clientId: this.keys.clientId, schemas: this.schemas });
+    if (!verified.ok) {
+      const jobId = (params as { job_id?: unknown } | null)?.job_id;
+      this.report({ kind: 'job-status', reason: verified.failure.reason, message: verified.failure.message, jobId: typeof jobId === 'string' ? jobId : undefined, received: params });
+      return;
+    }
+    const update = verified.value;
+    this.jobStatusEmitter.fire(update);
+    const sinks = this.sinks.get(update.jobId);
+    if (sinks) {
+      for (const sink of [...sinks]) sink.status(update);
+    } else {
+      this.holdUntracked(update);
+    }
+  }
+
+  /** Keeps a notification for a job no Job tracks yet; the oldest jobs' are dropped past the bound. */
+  private holdUntracked(update: JobStatusUpdate): void {
+    const held = this.untracked.get(update.jobId);
+    if (held) held.push(update);
+    else this.untracked.set(update.jobId, [update]);
+    this.untrackedCount++;
+    while (this.untrackedCount > MAX_UNTRACKED_STATUSES) {
+      const [oldest, statuses] = this.untracked.entries().next().value as [string, JobStatusUpdate[]];
+      this.untracked.delete(oldest);
+      this.untrackedCount -= statuses.length;
+    }
+  }
+
+  private attachJob(jobId: string, sink: JobSink): () => void {
+    if (this.lostError) {
+      sink.lost(this.lostError);
+      return () => undefined;
+    }
+    let sinks = this.sinks.get(jobId);
+    if (!sinks) this.sinks.set(jobId, (sinks = new Set()));
+    sinks.add(sink);
+    const held = this.untracked.get(jobId);
+    if (held) {
+      this.untracked.delete(jobId);
+      this.untrackedCount -= held.length;
+      for (const update of held) sink.status(update);
+    }
+    return () => {
+      const current = this.sinks.get(jobId);
+      if (current?.delete(sink) && current.size === 0) this.sinks.delete(jobId);
+    };
+  }
+
+  private report(event: SecurityEvent): void {
+    this.securityEmitter.fire(event);
+  }
+
+  private closedError(): ToolsealError {
+    return this.lostError ?? connectionClosedError(this.exitInfo ?? { code: null, signal: null }, this.closing);
+  }
+
+  /** The server is gone: reject every pending call and end every unfinished job. */
+  private async loseConnection(): Promise<void> {
+    await this.drainReceived();
+    const error = connectionClosedError(this.exitInfo ?? { code: null, signal: null }, this.closing);
+    this.lostError = error;
+    for (const call of [...this.pending]) call.fail(error);
+    for (const sinks of [...this.sinks.values()]) for (const sink of [...sinks]) sink.lost(error);
+    this.sinks.clear();
+    this.untracked.clear();
+    this.untrackedCount = 0;
+    this.connection.dispose();
+    this.securityEmitter.dispose();
+    this.jobStatusEmitter.dispose();
+  }
+
+  /**
+   * Waits until vscode-jsonrpc has dispatched every message it already
+   * read: it handles one per macrotask, so once a few pass without one
+   * being dispatched its queue is empty and every answer that made it
+   * through the pipe has settled its call.
+   */
+  private async drainReceived(): Promise<void> {
+    let seen = this.dispatched;
+    for (let idle = 0; idle < 3; ) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.dispatched !== seen) {
+        seen = this.dispatched;
+        idle = 0;
+      } else {
+        idle++;
+      }
+    }
+  }
+}
+
+/** Resolves true once `promise` settles, or false after `ms` (a timer that holds the process open only if `ref`). */
+function settleWithin(promise: Promise<unknown>, ms: number, ref = false): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    if (!ref) timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+}
+
+/** A JSON-RPC error's data in ToolsealError's shape. */
+function asData(data: unknown): Record<string, unknown> | undefined {
+  if (data === undefined || data === null) return undefined;
+  if (typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
+  return { value: data };
+}

@@ -1,0 +1,74 @@
+import { HmacKey } from '../../src/protocol/hmacKey';
+import { decodeSecret } from '../../src/protocol/keyring';
+import { SchemaRegistry } from '../../src/protocol/schemas';
+import { verifySigned } from '../../src/protocol/signing';
+import { jsonLines, runCli } from '../support/cli';
+import { makeTestKeys, type TestKeys } from '../support/keys';
+
+const schemas = new SchemaRegistry();
+let keys: TestKeys;
+let serverKey: HmacKey;
+
+beforeAll(() => {
+  keys = makeTestKeys();
+  serverKey = new HmacKey(decodeSecret(keys.serverSecret, 'server'));
+});
+
+describe('toolseal call', () => {
+  it('prints the verified response as one JSON line and exits 0', async () => {
+    const run = await runCli(['call', 'batch_sum', '{"numbers": [1, 2, 3]}', '--keys', keys.file]);
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    expect(lines).toHaveLength(1);
+    const response = lines[0];
+    expect(schemas.response.check(response)).toEqual([]);
+    expect(verifySigned([serverKey], response)).toBe(true);
+    expect(response).toMatchObject({ ok: true, status: 'ok', result: { count: 3, total: 6 } });
+  });
+
+  it('calls without args, as another client', async () => {
+    const run = await runCli(['call', 'server_identity', '--keys', keys.file, '--client', 'bob']);
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout)[0].result.server_id).toBe(keys.serverId);
+  });
+
+  it('prints the JSON-RPC error object and exits 1 on bad args', async () => {
+    const run = await runCli(['call', 'batch_sum', '{"numbers": []}', '--keys', keys.file]);
+    expect(run.code).toBe(1);
+    const [error] = jsonLines(run.stdout);
+    expect(error).toMatchObject({ code: -32011, message: 'invalid arguments', data: { errors: [expect.objectContaining({ path: '/numbers' })] } });
+    expect(verifySigned([serverKey], error.data.response)).toBe(true);
+    expect(run.stderr).toMatch(/invalid arguments \(-32011\)/);
+  });
+
+  it('with --wait streams the verified notifications of a job until it is done', async () => {
+    const run = await runCli(['call', 'start_long_task', '{"seconds": 1, "payload": {"n": 1}}', '--keys', keys.file, '--wait']);
+    expect(run.code).toBe(0);
+    const [accepted, ...statuses] = jsonLines(run.stdout);
+    expect(accepted).toMatchObject({ status: 'accepted', result: { job_id: expect.any(String) } });
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    for (const status of statuses) {
+      expect(schemas.jobStatus.check(status)).toEqual([]);
+      expect(verifySigned([serverKey], status)).toBe(true);
+      expect(status).toMatchObject({ job_id: accepted.result.job_id, request_id: accepted.request_id, client_id: 'alice' });
+    }
+    expect(statuses.map((s) => s.seq)).toEqual(statuses.map((_, i) => i + 1));
+    expect(statuses.at(-1)).toMatchObject({ status: 'done', result: { n: 1 } });
+  });
+
+  it('exits 2 on usage and keyring errors', async () => {
+    expect((await runCli(['call', 'batch_sum'])).code).toBe(2);
+    expect((await runCli(['call', '--keys', keys.file])).code).toBe(2);
+    expect((await runCli(['call', 'batch_sum', '[1]', '--keys', keys.file])).code).toBe(2);
+    expect((await runCli(['call', 'batch_sum', '{nope', '--keys', keys.file])).code).toBe(2);
+    const unknownClient = await runCli(['call', 'server_identity', '--keys', keys.file, '--client', 'mallory']);
+    expect(unknownClient.code).toBe(2);
+    expect(unknownClient.stderr).toMatch(/no client "mallory"/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const run = await runCli(['call', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: toolseal call/);
+  });
+});

@@ -1,0 +1,54 @@
+import { runCli } from '../support/cli';
+
+const NAMES = ['batch_sum', 'cancel_job', 'list_tools', 'poll_job', 'server_identity', 'start_long_task'];
+
+async function tools(format?: string): Promise<any[]> {
+  const run = await runCli(format === undefined ? ['tools'] : ['tools', '--format', format]);
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout);
+}
+
+describe('toolseal tools', () => {
+  it('json-schema (the default) is the list_tools shape', async () => {
+    const list = await tools();
+    expect(await tools('json-schema')).toEqual(list);
+    expect(list.map((t) => t.name).sort()).toEqual(NAMES);
+    for (const tool of list) {
+      expect(Object.keys(tool).sort()).toEqual(['async', 'description', 'input_schema', 'name', 'output_schema']);
+      expect(tool.input_schema).toMatchObject({ type: 'object' });
+      expect(tool.input_schema).not.toHaveProperty('$id');
+    }
+    expect(list.find((t) => t.name === 'start_long_task').async).toBe(true);
+  });
+
+  it('openai: {type: "function", function: {name, description, parameters}}', async () => {
+    const list = await tools('openai');
+    expect(list.map((t) => t.function.name).sort()).toEqual(NAMES);
+    for (const tool of list) {
+      expect(tool.type).toBe('function');
+      expect(Object.keys(tool.function).sort()).toEqual(['description', 'name', 'parameters']);
+      expect(tool.function.parameters.type).toBe('object');
+    }
+  });
+
+  it('anthropic: {name, description, input_schema}', async () => {
+    const list = await tools('anthropic');
+    expect(list.map((t) => t.name).sort()).toEqual(NAMES);
+    for (const tool of list) expect(Object.keys(tool).sort()).toEqual(['description', 'input_schema', 'name']);
+  });
+
+  it('mcp: {name, description, inputSchema, outputSchema}', async () => {
+    const list = await tools('mcp');
+    expect(list.map((t) => t.name).sort()).toEqual(NAMES);
+    for (const tool of list) {
+      expect(Object.keys(tool).sort()).toEqual(['description', 'inputSchema', 'name', 'outputSchema']);
+      expect(tool.inputSchema.type).toBe('object');
+    }
+  });
+
+  it('exits 2 on an unknown format', async () => {
+    const run = await runCli(['tools', '--format', 'yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--format must be one of/);
+  });
+});

@@ -1,0 +1,118 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { resolveCredentials } from '../../src/client/credentials';
+import { signEnvelope, verifyJobStatus, verifyResponse } from '../../src/client/envelopes';
+import { HmacKey } from '../../src/protocol/hmacKey';
+import { KeyringError } from '../../src/protocol/keyring';
+import { SchemaRegistry } from '../../src/protocol/schemas';
+import { sign, verifySigned } from '../../src/protocol/signing';
+import { toWireJobStatus, toWireResponse } from '../../src/protocol/wire';
+
+const schemas = new SchemaRegistry();
+const clientKey = new HmacKey(randomBytes(32));
+const serverKey = new HmacKey(randomBytes(32));
+
+describe('signEnvelope', () => {
+  it('signs a fresh envelope that verifies and passes the envelope schema', () => {
+    const envelope = signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 'batch_sum', args: { numbers: [1] } });
+    expect(schemas.envelope.check(envelope)).toEqual([]);
+    expect(verifySigned([clientKey], envelope)).toBe(true);
+    const again = signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 'batch_sum', args: { numbers: [1] } });
+    expect(again.request_id).not.toBe(envelope.request_id);
+    expect(again.nonce).not.toBe(envelope.nonce);
+  });
+
+  it('leaves args out entirely when undefined', () => {
+    const envelope = signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 'server_identity' });
+    expect(Object.hasOwn(envelope, 'args')).toBe(false);
+    expect(verifySigned([clientKey], envelope)).toBe(true);
+  });
+
+  it('takes given ids and timestamp', () => {
+    const envelope = signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 't', requestId: 'r-1', nonce: 'nonce-123', tsMs: 42 });
+    expect(envelope).toMatchObject({ request_id: 'r-1', nonce: 'nonce-123', ts_ms: 42 });
+  });
+
+  it('refuses args the server could never verify', () => {
+    expect(() => signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 't', args: { x: Infinity } })).toThrow(/\/args\/x must be a finite number/);
+    expect(() => signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 't', args: { x: undefined } })).toThrow();
+    let deep: object = {};
+    for (let i = 0; i < 70; i++) deep = { a: deep };
+    expect(() => signEnvelope(clientKey, { clientId: 'c', serverId: 's', tool: 't', args: deep })).toThrow(/deeper/);
+  });
+});
+
+describe('verifyResponse', () => {
+  const requestId = randomUUID();
+  const good = () =>
+    sign(serverKey, toWireResponse({ requestId, serverId: 's', tsMs: Date.now(), ok: true, status: 'ok', result: { a: 1 }, error: null }));
+  const expected = { serverKey, serverId: 's', requestId, schemas };
+
+  it('accepts a good response and gives both views', () => {
+    const response = good();
+    const verified = verifyResponse(response, expected);
+    expect(verified.ok).toBe(true);
+    if (verified.ok) {
+      expect(verified.value).toMatchObject({ requestId, serverId: 's', ok: true, status: 'ok', result: { a: 1 }, error: null });
+      expect(verified.value.wire).toBe(response);
+    }
+  });
+
+  it.each([
+    ['schema', () => ({ ...good(), extra: 1 })],
+    ['schema', () => null],
+    ['signature', () => ({ ...good(), result: { a: 2 } })],
+    ['signature', () => sign(clientKey, toWireResponse({ requestId, serverId: 's', tsMs: 1, ok: true, status: 'ok', result: null, error: null }))],
+    ['request-id', () => sign(serverKey, toWireResponse({ requestId: 'other', serverId: 's', tsMs: 1, ok: true, status: 'ok', result: null, error: null }))],
+    ['server-id', () => sign(serverKey, toWireResponse({ requestId, serverId: 'other', tsMs: 1, ok: true, status: 'ok', result: null, error: null }))],
+  ])('fails with reason %s', (reason, make) => {
+    const verified = verifyResponse(make(), expected);
+    expect(verified.ok).toBe(false);
+    if (!verified.ok) expect(verified.failure.reason).toBe(reason);
+  });
+
+  it('refuses to canonicalize a hostile nesting depth', () => {
+    let deep: object = {};
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const verified = verifyResponse({ ...good(), result: deep }, expected);
+    expect(verified.ok).toBe(false);
+    if (!verified.ok) expect(verified.failure.reason).toBe('malformed');
+  });
+});
+
+describe('verifyJobStatus', () => {
+  const status = (clientId: string, serverId = 's') =>
+    sign(serverKey, toWireJobStatus({ jobId: 'j', requestId: 'r', clientId, serverId, tsMs: 1, seq: 1, status: 'running', progress: 0.5 }));
+  const expected = { serverKey, serverId: 's', clientId: 'me', schemas };
+
+  it('accepts a status for our client', () => {
+    const verified = verifyJobStatus(status('me'), expected);
+    expect(verified.ok && verified.value).toMatchObject({ jobId: 'j', seq: 1, progress: 0.5 });
+  });
+
+  it("refuses another client's status and another server's", () => {
+    const other = verifyJobStatus(status('you'), expected);
+    expect(!other.ok && other.failure.reason).toBe('client-id');
+    const server = verifyJobStatus(status('me', 'x'), expected);
+    expect(!server.ok && server.failure.reason).toBe('server-id');
+  });
+});
+
+describe('resolveCredentials', () => {
+  const document = {
+    server: { id: 'srv', secret: `hex:${'11'.repeat(32)}` },
+    clients: { first: { secrets: [`hex:${'22'.repeat(32)}`] }, second: { secrets: [`base64:${Buffer.alloc(32, 3).toString('base64')}`] } },
+  };
+
+  it("defaults to the keyring's first client", () => {
+    expect(resolveCredentials({ keyring: document }, schemas)).toMatchObject({ clientId: 'first', serverId: 'srv' });
+    expect(resolveCredentials({ keyring: document, clientId: 'second' }, schemas).clientId).toBe('second');
+  });
+
+  it('refuses an unknown client, a short secret and a bad keyring', () => {
+    expect(() => resolveCredentials({ keyring: document, clientId: 'nobody' }, schemas)).toThrow(KeyringError);
+    expect(() => resolveCredentials({ clientId: 'a', clientSecret: 'short', serverId: 's', serverSecret: new Uint8Array(32) }, schemas)).toThrow(/at least 16 bytes/);
+    expect(() => resolveCredentials({ clientId: 'a', clientSecret: new Uint8Array(8), serverId: 's', serverSecret: new Uint8Array(32) }, schemas)).toThrow(/at least 16 bytes/);
+    expect(() => resolveCredentials({ keyring: { server: { id: 's', secret: 'x' }, clients: {} } }, schemas)).toThrow(KeyringError);
+    expect(() => resolveCredentials({ keysFile: '/nonexistent/keys.json' }, schemas)).toThrow(/cannot read keyring file/);
+  });
+});
