@@ -1,28 +1,6 @@
-/**
- * Error codes the client raises by itself, never sent on the wire. They sit
- * outside the JSON-RPC reserved range (-32768..-32000), so they cannot clash
- * with a code a server answers with. Every client failure is a
- * {@link ToolsealError}: callers switch on `code`, whether it came from the
- * server (`ErrorCode`) or from the client (`ClientErrorCode`).
- */
-import { ToolsealError } from '../protocol/errors';
+import { ClientErrorCode, ToolsealError } from '../protocol/errors';
 
-export const ClientErrorCode = {
-  /** The server exited, or its stdout closed, before the answer arrived; or the client was closed. */
-  ConnectionClosed: -31001,
-  /** The call did not complete within its `timeoutMs`. */
-  Timeout: -31002,
-  /** The call's AbortSignal fired. */
-  Aborted: -31003,
-  /** A response failed verification (schema, signature, request_id or server_id): a security event. */
-  VerificationFailed: -31004,
-  /** The job ended `cancelled`. */
-  JobCancelled: -31005,
-  /** `startJob` called a tool that did not start a job (its status was not `accepted`). */
-  NotAJob: -31006,
-} as const;
-
-export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+export { ClientErrorCode, type ClientErrorCodeValue } from '../protocol/errors';
 
 /** How the server process ended (both null when there was no process, or it could not be started). */
 export interface ExitInfo {

@@ -35,6 +35,29 @@ export const ErrorCode = {
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * Codes the client raises by itself, never sent on the wire. They sit outside
+ * the JSON-RPC reserved range (-32768..-32000), so they cannot clash with a
+ * code a server answers with; callers switch on `code` whichever side it came
+ * from.
+ */
+export const ClientErrorCode = {
+  /** The server exited, or its stdout closed, before the answer arrived; or the client was closed. */
+  ConnectionClosed: -31001,
+  /** The call did not complete within its `timeoutMs`. */
+  Timeout: -31002,
+  /** The call's AbortSignal fired. */
+  Aborted: -31003,
+  /** A response failed verification (schema, signature, request_id or server_id): a security event. */
+  VerificationFailed: -31004,
+  /** The job ended `cancelled`. */
+  JobCancelled: -31005,
+  /** `startJob` called a tool that did not start a job (its status was not `accepted`). */
+  NotAJob: -31006,
+} as const;
+
+export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
 /** The fixed message for each code; details go in `data`, never in the message. */
 export const ErrorMessage: Readonly<Record<ErrorCodeValue, string>> = {
   [ErrorCode.ParseError]: 'Parse error',
