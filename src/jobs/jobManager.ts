@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { checkJsonValue } from '../protocol/canonical';
+
 import { canTransition, isTerminal, type JobRecord, type JobState, type JobStore } from './jobStore';
 
 /** An update sent for a job: one per transition and per progress report. */
@@ -109,6 +111,7 @@ const MIN_DEFAULT_SWEEP_MS = 1_000;
 const MAX_DEFAULT_SWEEP_MS = 60_000;
 const FALLBACK_ERROR_MESSAGE = 'job failed';
 const NOT_AN_OBJECT_MESSAGE = 'job result is not a plain object';
+const NOT_JSON_MESSAGE = 'job result is not valid JSON';
 
 /** The in-process side of a job that is accepted or running here. */
 class ActiveJob {
@@ -412,12 +415,19 @@ export class JobManager {
   }
 }
 
-/** `done` with a copy of the work's result, or `error` if it is not an object. */
+/** `done` with a copy of the work's result, or `error` if it is not a plain JSON object. */
 function doneChange(result: unknown): JobChange {
   if (typeof result !== 'object' || result === null || Array.isArray(result)) {
     return { state: 'error', error: NOT_AN_OBJECT_MESSAGE };
   }
-  return { state: 'done', result: structuredClone(result as Record<string, unknown>) };
+  const copy = structuredClone(result as Record<string, unknown>);
+  // The result goes out signed in a `done` notification: one JSON cannot carry
+  // (NaN, a BigInt, a lone surrogate, hostile nesting) could not be signed, and
+  // the job's terminal notification would be lost. The job fails instead.
+  if (checkJsonValue(copy) !== undefined) {
+    return { state: 'error', error: NOT_JSON_MESSAGE };
+  }
+  return { state: 'done', result: copy };
 }
 
 /** The message of what a job's work threw; never its stack. */

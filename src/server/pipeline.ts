@@ -122,9 +122,24 @@ export class CallPipeline {
       if (err instanceof ToolsealError) throw err;
       const message = err instanceof Error ? err.message : String(err);
       this.deps.logger.warn('tool_failed', { tool: call.tool, request_id: call.requestId, error: message });
-      throw new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${message}`);
+      throw new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${summarize(message)}`);
+    }
+    // A handler that answers no reply object failed as surely as one that threw
+    // (reading `result` off undefined would otherwise end as -32603).
+    if (typeof reply !== 'object' || reply === null) {
+      this.deps.logger.error('tool_output_invalid', { tool: call.tool, error: 'the handler returned no reply' });
+      throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: it returned no reply');
     }
     if (reply.result !== null) {
+      // The output is signed as RFC 8785 JSON and sent as JSON.stringify writes it. A value
+      // the two write differently (a function, undefined, a lone surrogate) would go out
+      // with a signature that fails, and one they refuse (NaN, Infinity, a BigInt) would
+      // end as -32603; deep nesting could overflow the writer. All are the tool's failure.
+      const jsonIssue = checkJsonValue(reply.result, MAX_DEPTH);
+      if (jsonIssue) {
+        this.deps.logger.error('tool_output_invalid', { tool: call.tool, errors: [jsonIssue] });
+        throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: its output is not valid JSON');
+      }
       const issues = tool.schemas.output.check(reply.result);
       if (issues.length > 0) {
         this.deps.logger.error('tool_output_invalid', { tool: call.tool, errors: issues });
@@ -184,6 +199,16 @@ export function checkFreshness(envelope: Envelope, nowMs: number, maxSkewMs: num
 export function validateArgs(tool: RegisteredTool, args: unknown): void {
   const issues = tool.schemas.input.check(args);
   if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidArguments, 'invalid arguments', { errors: issues });
+}
+
+/**
+ * A handler's error message as it may go on the wire: its first line, cut to
+ * 200 characters, so that a message that embeds a stack trace or a dump does
+ * not leak it to the caller (the whole message is logged).
+ */
+function summarize(message: string): string {
+  const firstLine = message.split(/\r?\n/, 1)[0] ?? '';
+  return firstLine.length > 200 ? `${firstLine.slice(0, 200)}...` : firstLine;
 }
 
 /** The human-readable `error` of a signed error response. */

@@ -37,6 +37,17 @@ export type MethodHandler = (params: unknown) => Promise<unknown>;
 /** A handler for client notifications of one method. */
 export type NotificationHandler = (params: unknown) => void;
 
+/**
+ * Limits on messages read from the input but not yet dispatched by
+ * vscode-jsonrpc: its queue is unbounded and it dispatches one message per
+ * event-loop turn, while one turn can read megabytes. Past either HIGH limit
+ * the input is paused until the queue is back under both LOW limits, so a
+ * client that writes faster than the server works cannot grow the server's
+ * memory without limit. Bytes are the lines' lengths on the wire.
+ */
+const INPUT_QUEUE_HIGH = { messages: 1024, bytes: 8 * 1024 * 1024 };
+const INPUT_QUEUE_LOW = { messages: 256, bytes: 2 * 1024 * 1024 };
+
 /** The fingerprint of a server key: a keyed function of a fixed label, so it reveals nothing about the secret. */
 export function keyFingerprint(keyring: Keyring): string {
   return keyring.serverKey.macHex('toolseal/fingerprint/v1').slice(0, 16);
@@ -84,7 +95,16 @@ export class ToolServer {
   /** Ids of requests read but not answered yet (vscode-jsonrpc keys its queue by id, so a duplicate would be lost). */
   private readonly openIds = new Set<string>();
   private pendingWaiters: Array<() => void> = [];
+  /** Messages handed to vscode-jsonrpc and not yet dispatched by it, and their line lengths (see INPUT_QUEUE_HIGH). */
+  private queuedMessages = 0;
+  private queuedBytes = 0;
+  private readonly queuedSizes = new WeakMap<Message, number>();
+  private outputBlocked = false;
+  private inputBacklogged = false;
+  private readingPaused = false;
   private stopping = false;
+  private shuttingDown = false;
+  private outputBroken = false;
   private inputEnded = false;
   private finish!: () => void;
 
@@ -122,12 +142,27 @@ export class ToolServer {
     // Requests read but not answered will answer within a few turns: let
     // their answers share one write.
     this.writer = new NewlineMessageWriter(streams.output, { holdWhile: () => this.pendingRequests > 0 });
-    this.connection = createMessageConnection(this.countingReader(), this.countingWriter(), {
-      error: (message) => this.logger.debug('jsonrpc', { message }),
-      warn: (message) => this.logger.debug('jsonrpc', { message }),
-      info: (message) => this.logger.debug('jsonrpc', { message }),
-      log: (message) => this.logger.debug('jsonrpc', { message }),
-    });
+    this.connection = createMessageConnection(
+      this.countingReader(),
+      this.countingWriter(),
+      {
+        error: (message) => this.logger.debug('jsonrpc', { message }),
+        warn: (message) => this.logger.debug('jsonrpc', { message }),
+        info: (message) => this.logger.debug('jsonrpc', { message }),
+        log: (message) => this.logger.debug('jsonrpc', { message }),
+      },
+      {
+        // Called as vscode-jsonrpc takes each message off its queue: the other half of the count in countingReader.
+        messageStrategy: {
+          handleMessage: (message, next) => {
+            this.queuedMessages--;
+            this.queuedBytes -= this.queuedSizes.get(message) ?? 0;
+            this.updateInputFlow();
+            return next(message);
+          },
+        },
+      },
+    );
     this.methods.set(CALL_METHOD, (params) => this.pipeline.handle(params));
   }
 
@@ -176,7 +211,16 @@ export class ToolServer {
 
   /** SIGTERM/SIGINT: stop reading, cancel running jobs (their notifications sent), flush, finish within 2 s. */
   async shutdown(reason: string): Promise<void> {
-    if (this.stopping) return this.finished;
+    if (this.shuttingDown) return this.finished;
+    this.shuttingDown = true;
+    if (this.stopping) {
+      // Already stopping: an EOF drain may be waiting up to --drain-ms for jobs,
+      // longer than a signal allows. Cancel them now (their notifications go out);
+      // the drain then flushes and finishes.
+      this.logger.info('shutdown', { reason, running_jobs: this.jobs.runningCount, draining: true });
+      await this.jobs.cancelAll();
+      return this.finished;
+    }
     this.stopping = true;
     this.logger.info('shutdown', { reason, running_jobs: this.jobs.runningCount });
     const deadline = this.now() + SHUTDOWN_BUDGET_MS - 300;
@@ -263,22 +307,45 @@ export class ToolServer {
   }
 
   private onBackpressure(blocked: boolean): void {
+    if (blocked) this.logger.debug('output_stalled', {});
+    this.outputBlocked = blocked;
+    this.updateInputFlow();
+  }
+
+  /** Reads input only while the output keeps up and vscode-jsonrpc's queue is short (INPUT_QUEUE_HIGH). */
+  private updateInputFlow(): void {
     if (this.inputEnded || this.stopping) return;
-    if (blocked) {
-      this.logger.debug('output_stalled', {});
-      this.reader.pause();
-    } else {
-      this.reader.resume();
+    if (this.queuedMessages >= INPUT_QUEUE_HIGH.messages || this.queuedBytes >= INPUT_QUEUE_HIGH.bytes) {
+      this.inputBacklogged = true;
+    } else if (this.queuedMessages <= INPUT_QUEUE_LOW.messages && this.queuedBytes <= INPUT_QUEUE_LOW.bytes) {
+      this.inputBacklogged = false;
     }
+    const pause = this.outputBlocked || this.inputBacklogged;
+    if (pause === this.readingPaused) return;
+    this.readingPaused = pause;
+    if (pause) this.reader.pause();
+    else this.reader.resume();
   }
 
   private onOutputBroken(err: unknown): void {
-    if (this.stopping) return;
+    if (this.outputBroken) return;
+    this.outputBroken = true;
     this.logger.warn('output_closed', { error: String(err) });
     // Nobody is listening any more: stop at once instead of working for no one.
+    // Also when an EOF drain or a shutdown is under way (the parent died, so
+    // stdin ended too): a drain would otherwise wait up to --drain-ms for jobs
+    // whose notifications nobody can read. It finishes once they are cancelled.
+    const alreadyStopping = this.stopping;
     this.stopping = true;
     this.reader.pause();
-    void this.jobs.cancelAll().finally(() => this.close());
+    void this.jobs.cancelAll().finally(() => {
+      if (!alreadyStopping) this.close();
+    });
+  }
+
+  private isHandledNotification(message: Message): boolean {
+    const m = message as { method?: unknown; id?: unknown };
+    return typeof m.method === 'string' && m.id === undefined && this.notificationHandlers.has(m.method);
   }
 
   private whenNoPendingRequests(): Promise<void> {
@@ -295,6 +362,17 @@ export class ToolServer {
       onPartialMessage: reader.onPartialMessage,
       listen: (callback) =>
         reader.listen((message) => {
+          if (!isRequest(message) && !this.isHandledNotification(message)) {
+            // Nothing would come of it: this server sends no requests, so no
+            // response is awaited, and notifications without a handler are
+            // ignored (PROTOCOL.md section 1), `$/cancelRequest` included
+            // (handlers take no cancellation token). Dropped here, such lines
+            // cost no queue space (see INPUT_QUEUE_HIGH) and never reach
+            // vscode-jsonrpc's own handling, which throws on a
+            // `$/cancelRequest` without params.
+            this.logger.debug('ignored_message', { method: (message as { method?: unknown }).method ?? null });
+            return;
+          }
           if (isRequest(message)) {
             const key = idKey(message);
             if (this.openIds.has(key)) {
@@ -308,7 +386,14 @@ export class ToolServer {
             this.openIds.add(key);
             this.pendingRequests++;
           }
+          // Every message passed on is queued by vscode-jsonrpc once and dispatched once
+          // (duplicate request ids never get here), so this count stays exact.
+          const bytes = reader.currentLineBytes;
+          this.queuedSizes.set(message, bytes);
+          this.queuedMessages++;
+          this.queuedBytes += bytes;
           callback(message);
+          this.updateInputFlow();
         }),
       dispose: () => reader.dispose(),
     };

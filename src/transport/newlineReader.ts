@@ -38,6 +38,7 @@ export class NewlineMessageReader extends AbstractMessageReader implements Messa
   private detach: (() => void) | undefined;
   private paused = false;
   private closed = false;
+  private lineBytes = 0;
 
   constructor(
     private readonly readable: Readable,
@@ -55,6 +56,15 @@ export class NewlineMessageReader extends AbstractMessageReader implements Messa
   /** Fired once when the input ends (EOF, or the stream was destroyed), after the last line was delivered. */
   get onEnd(): Event<void> {
     return this.endEmitter.event;
+  }
+
+  /**
+   * The length in bytes of the line whose message is being delivered; read it
+   * inside the `listen` callback (a consumer that queues messages can budget
+   * its queue in bytes).
+   */
+  get currentLineBytes(): number {
+    return this.lineBytes;
   }
 
   /** Whether the input has ended. */
@@ -134,6 +144,7 @@ export class NewlineMessageReader extends AbstractMessageReader implements Messa
         }
         const parsed = parseLine(event.bytes);
         if (parsed.kind === 'message') {
+          this.lineBytes = event.bytes.length;
           this.callback?.(parsed.message);
         } else {
           this.rejectedEmitter.fire({ code: parsed.code, message: parsed.message, id: parsed.id });
