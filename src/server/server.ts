@@ -139,9 +139,11 @@ export class ToolServer {
     });
 
     this.reader = new NewlineMessageReader(streams.input, { maxLineBytes: this.settings.maxMessageBytes });
-    // Requests read but not answered will answer within a few turns: let
-    // their answers share one write.
-    this.writer = new NewlineMessageWriter(streams.output, { holdWhile: () => this.pendingRequests > 0 });
+    // Messages read but not yet dispatched (vscode-jsonrpc takes one per
+    // turn) will answer within a few turns: let their answers share one
+    // write. Requests already running (a tasks/result waiting on a job) do
+    // not hold anything back.
+    this.writer = new NewlineMessageWriter(streams.output, { holdWhile: () => this.queuedMessages > 0 });
     this.connection = createMessageConnection(
       this.countingReader(),
       this.countingWriter(),
