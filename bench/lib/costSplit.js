@@ -1,0 +1,117 @@
+// @ts-check
+/**
+ * Where one call's server-side time goes, measured in this process on the
+ * built modules (no child processes): each step of the pipeline on a
+ * typical `batch_sum [1,2,3]` envelope, in ns per operation, median of
+ * several runs.
+ */
+'use strict';
+
+const { SchemaRegistry } = require('../../dist/protocol/schemas');
+const { HmacKey } = require('../../dist/protocol/hmacKey');
+const { canonicalize } = require('../../dist/protocol/canonical');
+const { verifySigned, withoutSignature } = require('../../dist/protocol/signing');
+const { parseKeyring } = require('../../dist/protocol/keyring');
+const { signEnvelope, verifyResponse } = require('../../dist/client/envelopes');
+const { CallPipeline } = require('../../dist/server/pipeline');
+const { MemoryReplayStore } = require('../../dist/server/replayStore');
+const { keyFingerprint } = require('../../dist/server/server');
+const { DEFAULT_SETTINGS } = require('../../dist/server/settings');
+const { silentLogger } = require('../../dist/server/logger');
+const { ToolRegistry, loadToolModules } = require('../../dist/tools/registry');
+const { JobManager, MemoryJobStore } = require('../../dist/jobs');
+const { summarize } = require('./stats');
+const { ephemeralKeyring } = require('./systems');
+
+/** Times `ops` calls of a synchronous `fn`; ns per op. */
+function timeSync(/** @type {(i: number) => unknown} */ fn, /** @type {number} */ ops) {
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < ops; i++) if (fn(i)) sink++;
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (sink < 0) throw new Error('unreachable');
+  return ns / ops;
+}
+
+/**
+ * @param {{runs: number, ops: number, dispatchOps: number}} config
+ */
+async function costSplit(config) {
+  const document = ephemeralKeyring();
+  const schemas = new SchemaRegistry();
+  const keyring = parseKeyring(document, schemas);
+  const clientKey = /** @type {HmacKey} */ (/** @type {readonly HmacKey[]} */ (keyring.clients.get('bench-client'))[0]);
+  const fields = { clientId: 'bench-client', serverId: keyring.serverId, tool: 'batch_sum', args: { numbers: [1, 2, 3] } };
+  const envelope = signEnvelope(clientKey, fields);
+  const unsigned = withoutSignature(envelope);
+  const canonical = canonicalize(unsigned);
+  const batchSum = /** @type {import('../../dist/protocol/schemas').ToolSchemas} */ (schemas.tool('batch_sum'));
+  const args = /** @type {object} */ (envelope.args);
+
+  const jobs = new JobManager({ store: new MemoryJobStore(), maxJobs: 10, ttlMs: 60_000, onUpdate: () => undefined });
+  const pipeline = new CallPipeline({
+    schemas,
+    keyring,
+    tools: new ToolRegistry(schemas, loadToolModules()),
+    replay: new MemoryReplayStore(Number.MAX_SAFE_INTEGER),
+    jobs,
+    logger: silentLogger,
+    settings: DEFAULT_SETTINGS,
+    fingerprint: keyFingerprint(keyring),
+  });
+  const sampleResponse = await pipeline.handle(signEnvelope(clientKey, fields));
+  const expectation = { serverKey: keyring.serverKey, serverId: keyring.serverId, requestId: sampleResponse.request_id, schemas };
+
+  /** @type {Record<string, {describe: string, run: () => Promise<number>}>} */
+  const steps = {
+    canonicalize: {
+      describe: 'json-canonicalize (RFC 8785) of the envelope without its signature',
+      run: async () => timeSync(() => canonicalize(unsigned), config.ops),
+    },
+    hmac: {
+      describe: 'HmacKey.macHex over that canonical text',
+      run: async () => timeSync(() => clientKey.macHex(canonical), config.ops),
+    },
+    verify: {
+      describe: 'verifySigned of the envelope (strip signature, canonicalize, HMAC, constant-time compare)',
+      run: async () => timeSync(() => verifySigned([clientKey], envelope), config.ops),
+    },
+    ajv: {
+      describe: 'SchemaRegistry: envelope schema + batch_sum input schema',
+      run: async () => timeSync(() => schemas.envelope.check(envelope).length + batchSum.input.check(args).length === 0, config.ops),
+    },
+    dispatch: {
+      describe: 'CallPipeline.handle end to end on a fresh signed envelope (all checks, replay store, tool, output check, signed response)',
+      run: async () => {
+        const envelopes = Array.from({ length: config.dispatchOps }, () => signEnvelope(clientKey, fields));
+        const t0 = process.hrtime.bigint();
+        for (const e of envelopes) await pipeline.handle(e);
+        return Number(process.hrtime.bigint() - t0) / config.dispatchOps;
+      },
+    },
+    clientSign: {
+      describe: 'client: signEnvelope (UUIDs, checkJsonValue, canonicalize, HMAC)',
+      run: async () => timeSync(() => signEnvelope(clientKey, fields), config.ops),
+    },
+    clientVerify: {
+      describe: 'client: verifyResponse of a signed batch_sum response (shape, schema, signature, ids)',
+      run: async () => timeSync(() => verifyResponse(sampleResponse, expectation).ok, config.ops),
+    },
+  };
+
+  /** @type {Record<string, {describe: string, nsPerOp: import('./stats').Summary}>} */
+  const result = {};
+  // Warm every step up once so the first measured run is not the JIT's.
+  for (const step of Object.values(steps)) await step.run();
+  /** @type {Record<string, number[]>} */
+  const samples = {};
+  for (let r = 0; r < config.runs; r++) {
+    // Interleave the steps, like the systems in the main workloads.
+    for (const [name, step] of Object.entries(steps)) (samples[name] ??= []).push(await step.run());
+  }
+  for (const [name, step] of Object.entries(steps)) result[name] = { describe: step.describe, nsPerOp: summarize(/** @type {number[]} */ (samples[name])) };
+  jobs.close();
+  return result;
+}
+
+module.exports = { costSplit };

@@ -1,0 +1,399 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * `npm run bench`: toolseal side by side with two baselines, same workloads,
+ * same client harness, systems alternated A B C A B C over the rounds;
+ * then the toolseal-only workloads (jobs, replay cache) and the in-process
+ * per-call cost split. Prints Markdown tables, writes bench/results.json and
+ * the README section draft /tmp/readme/performance.md.
+ *
+ * Environment:
+ *   BENCH_QUICK=1       reduced counts, for iterating (writes *-quick files)
+ *   BENCH_ROUNDS=N      rounds of the comparative workloads (default 3)
+ *   BENCH_ONLY=a,b      only these sections: cost, sequential, pipelined,
+ *                       large, cold, jobs, replay
+ *   BENCH_OUT=FILE      results JSON (default bench/results.json)
+ *   BENCH_README=FILE   README section draft (default /tmp/readme/performance.md)
+ *   BENCH_STRICT=1      exit 1 when a target is not met (default: report only;
+ *                       a failed run always exits 1)
+ *
+ * `node bench/run.js --render [FILE]` re-renders the tables and the README
+ * draft from a saved results file without measuring anything.
+ */
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const children = require('./lib/children');
+const { SYSTEMS } = require('./lib/systems');
+const workloads = require('./lib/workloads');
+const { jobs, replayCache } = require('./lib/toolsealOnly');
+const { costSplit } = require('./lib/costSplit');
+const { summarize } = require('./lib/stats');
+const report = require('./lib/report');
+
+const QUICK = process.env.BENCH_QUICK === '1';
+
+/** The issue's figures. */
+const FULL = {
+  rounds: 3,
+  sequential: { warmup: 500, calls: 5_000 },
+  pipelined: { warmup: 1_000, calls: 50_000, inFlight: 64 },
+  large: { warmup: 20, calls: 2_000, inFlight: 16, size: 10_000 },
+  coldStart: { times: 20 },
+  jobs: { jobs: 10_000, seconds: 1, inFlight: 64, maxJobs: 10_000, timeoutMs: 30_000 },
+  replay: { total: 1_000_000, checkpoint: 100_000, inFlight: 64 },
+  costSplit: { runs: 7, ops: 20_000, dispatchOps: 5_000 },
+};
+
+/** About a tenth of the work, for iterating on the bench itself. */
+const REDUCED = {
+  rounds: 3,
+  sequential: { warmup: 100, calls: 1_000 },
+  pipelined: { warmup: 200, calls: 5_000, inFlight: 64 },
+  large: { warmup: 5, calls: 200, inFlight: 16, size: 10_000 },
+  coldStart: { times: 5 },
+  jobs: { jobs: 1_000, seconds: 1, inFlight: 64, maxJobs: 10_000, timeoutMs: 30_000 },
+  replay: { total: 200_000, checkpoint: 20_000, inFlight: 64 },
+  costSplit: { runs: 3, ops: 5_000, dispatchOps: 1_000 },
+};
+
+const config = { ...(QUICK ? REDUCED : FULL), quick: QUICK };
+if (process.env.BENCH_ROUNDS) config.rounds = Math.max(1, Number(process.env.BENCH_ROUNDS) | 0);
+const SECTIONS = ['cost', 'sequential', 'pipelined', 'large', 'cold', 'jobs', 'replay'];
+const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : SECTIONS;
+for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`BENCH_ONLY: unknown section ${JSON.stringify(s)} (known: ${SECTIONS.join(', ')})`);
+const wants = (/** @type {string} */ section) => only.includes(section);
+
+const OUT = process.env.BENCH_OUT ?? path.join(__dirname, QUICK ? 'results-quick.json' : 'results.json');
+const README = process.env.BENCH_README ?? (QUICK ? '/tmp/readme/performance-quick.md' : '/tmp/readme/performance.md');
+/** The whole run stops by itself after this long, children killed. */
+const WATCHDOG_MS = 25 * 60_000;
+
+const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+const MB = 1e6;
+
+/** Machine facts for the record. */
+function machineInfo() {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m && m[1]) cpuModel = m[1].trim();
+  } catch {
+    // Not Linux: keep os.cpus()'s.
+  }
+  return {
+    cpuModel,
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+/**
+ * Runs `fn` with a time limit; on timeout every child is killed (runs are
+ * sequential, so they are this run's) and the run fails.
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @param {number} ms
+ * @returns {Promise<T>}
+ */
+function limited(fn, ms) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  return Promise.race([
+    fn().finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        children.killAll();
+        reject(new Error(`timed out after ${Math.round(ms / 1000)} s`));
+      }, ms);
+    }),
+  ]);
+}
+
+/** @type {Array<{key: string, section: string, title: string, limitMs: number, run: (sys: import('./lib/systems').SystemUnderTest) => Promise<Record<string, number>>, describe: (f: Record<string, number>) => string}>} */
+const COMPARATIVE = [
+  {
+    key: 'sequential',
+    section: 'sequential',
+    title: 'sequential',
+    limitMs: 120_000,
+    run: (sys) => workloads.sequential(sys, config.sequential),
+    describe: (f) => `p50 ${report.num(f.p50Us ?? NaN)} µs, p99 ${report.num(f.p99Us ?? NaN)} µs, ${report.num(f.callsPerSec ?? NaN)} calls/s`,
+  },
+  {
+    key: 'pipelined',
+    section: 'pipelined',
+    title: 'pipelined',
+    limitMs: 180_000,
+    run: (sys) => workloads.pipelinedCalls(sys, config.pipelined),
+    describe: (f) => `${report.num(f.callsPerSec ?? NaN)} calls/s`,
+  },
+  {
+    key: 'large',
+    section: 'large',
+    title: 'large',
+    limitMs: 180_000,
+    run: (sys) => workloads.large(sys, config.large),
+    describe: (f) => `${report.num(f.callsPerSec ?? NaN)} calls/s, ${report.num(f.mbPerSec ?? NaN, 1)} MB/s (${report.num(f.requestBytes ?? NaN)} B/request)`,
+  },
+  {
+    key: 'coldStart',
+    section: 'cold',
+    title: 'cold start',
+    limitMs: 180_000,
+    run: (sys) => workloads.coldStart(sys, config.coldStart),
+    describe: (f) => `median ${report.num(f.medianMs ?? NaN, 1)} ms (${report.num(f.minMs ?? NaN, 1)}–${report.num(f.maxMs ?? NaN, 1)})`,
+  },
+];
+
+async function main() {
+  children.installCleanup(WATCHDOG_MS);
+  const startedAt = performance.now();
+  const machine = machineInfo();
+  log(`bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (BENCH_QUICK: reduced counts)' : ''}`);
+
+  /** @type {Record<string, any>} */
+  const results = { machine, config, runs: {}, summary: {}, toolsealOnly: {}, costSplit: null, targets: [], errors: [] };
+  /** @type {string[]} */
+  const errors = results.errors;
+
+  if (wants('cost')) {
+    log('[cost split] in-process, no child processes ...');
+    results.costSplit = await costSplit(config.costSplit);
+    for (const [name, s] of Object.entries(results.costSplit)) log(`[cost split] ${name}: ${report.num(s.nsPerOp.median)} ns/op`);
+  }
+
+  for (const w of COMPARATIVE) {
+    if (!wants(w.section)) continue;
+    /** @type {Record<string, Array<Record<string, number> | {error: string}>>} */
+    const runs = {};
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const sys of SYSTEMS) {
+        const t0 = performance.now();
+        /** @type {Record<string, number> | {error: string}} */
+        let figures;
+        try {
+          figures = await limited(() => w.run(sys), w.limitMs);
+          log(`[${w.title} ${round}/${config.rounds}] ${sys.label}: ${w.describe(figures)}, server peak RSS ${report.num((figures.peakRssBytes ?? NaN) / MB, 1)} MB (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          figures = { error: message };
+          errors.push(`${w.title} round ${round} ${sys.label}: ${message}`);
+          log(`[${w.title} ${round}/${config.rounds}] ${sys.label}: FAILED: ${message}`);
+        }
+        (runs[sys.key] ??= []).push(figures);
+      }
+    }
+    results.runs[w.key] = runs;
+    /** @type {Record<string, Record<string, import('./lib/stats').Summary>>} */
+    const summary = {};
+    for (const [sys, list] of Object.entries(runs)) {
+      const ok = /** @type {Record<string, number>[]} */ (list.filter((f) => !('error' in f)));
+      const keys = new Set(ok.flatMap((f) => Object.keys(f)));
+      summary[sys] = {};
+      for (const k of keys) summary[sys][k] = summarize(ok.map((f) => /** @type {number} */ (f[k])));
+    }
+    results.summary[w.key] = summary;
+  }
+
+  if (wants('jobs')) {
+    log(`[jobs] ${report.num(config.jobs.jobs)} x start_long_task ${config.jobs.seconds} s ...`);
+    try {
+      const j = await limited(() => jobs(config.jobs), 180_000);
+      results.toolsealOnly.jobs = j;
+      log(`[jobs] started in ${report.num(j.startPhaseMs)} ms; ${report.num(j.doneCount)} done; last done ${report.num(j.lastDoneAfterLastDueMs)} ms after last due; server peak RSS ${report.num(j.peakRssBytes / MB, 1)} MB`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      results.toolsealOnly.jobs = { error: message };
+      errors.push(`jobs: ${message}`);
+      log(`[jobs] FAILED: ${message}`);
+    }
+  }
+
+  if (wants('replay')) {
+    for (const [key, serveArgs, label] of /** @type {Array<[string, string[], string]>} */ ([
+      ['replayDefault', [], 'default window'],
+      ['replayShort', ['--max-skew-ms', '2000'], '--max-skew-ms 2000'],
+    ])) {
+      log(`[replay] ${report.num(config.replay.total)} signed calls, ${label} ...`);
+      try {
+        const r = await limited(() => replayCache({ ...config.replay, serveArgs, label }), 420_000);
+        results.toolsealOnly[key] = r;
+        log(`[replay] ${label}: VmRSS ${report.num(r.rssCheckpointBytes / MB, 1)} MB after ${report.num(r.checkpoint)}, ${report.num(r.rssEndBytes / MB, 1)} MB after ${report.num(r.calls)} (VmHWM ${report.num(r.hwmEndBytes / MB, 1)} MB); ${report.num(r.callsPerSec)} calls/s; failed calls: ${JSON.stringify(r.errors)}`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        results.toolsealOnly[key] = { error: message };
+        errors.push(`replay ${label}: ${message}`);
+        log(`[replay] ${label}: FAILED: ${message}`);
+      }
+    }
+  }
+
+  results.targets = report.evaluateTargets(results.summary, results.toolsealOnly);
+  results.durationSec = (performance.now() - startedAt) / 1000;
+
+  const markdown = renderMarkdown(results);
+  fs.writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  fs.mkdirSync(path.dirname(README), { recursive: true });
+  fs.writeFileSync(README, markdown);
+
+  process.stdout.write(`\n${renderTables(results)}\n`);
+  log(`\nbench: done in ${results.durationSec.toFixed(0)} s; wrote ${path.relative(process.cwd(), OUT)} and ${README}`);
+  if (errors.length > 0) {
+    log(`bench: ${errors.length} run(s) failed:\n  ${errors.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+  const failed = results.targets.filter((/** @type {{pass: boolean | null}} */ t) => t.pass === false).length;
+  if (failed > 0 && process.env.BENCH_STRICT === '1') {
+    log(`bench: ${failed} target(s) not met (BENCH_STRICT=1)`);
+    process.exitCode = 1;
+  }
+}
+
+/** The tables printed on stdout (the same as in the README draft). */
+function renderTables(/** @type {Record<string, any>} */ results, withMachine = true) {
+  const m = results.machine;
+  const parts = [];
+  if (withMachine) {
+    parts.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${report.num(m.memoryBytes / 2 ** 30, 0)} GiB, Node ${m.node}, ${m.platform}; ${m.date}${results.config.quick ? ' (BENCH_QUICK: reduced counts)' : ''}`);
+  }
+  parts.push(`Each figure: median of ${results.config.rounds} rounds (min–max); systems alternated toolseal, bare, SDK in every round. MB = 10^6 bytes.`);
+  if (Object.keys(results.summary).length > 0) parts.push(`### Side by side\n\n${report.comparisonTable(results.summary, results.config)}`);
+  if (Object.keys(results.toolsealOnly).length > 0) parts.push(`### toolseal only\n\n${report.toolsealOnlyTable(results.toolsealOnly, results.config)}`);
+  if (results.costSplit) parts.push(`### Per-call cost split (server side, in-process)\n\n${report.costSplitTable(results.costSplit)}`);
+  if (results.targets.length > 0) parts.push(`### Targets\n\n${report.targetsTable(results.targets)}`);
+  return parts.join('\n\n') + '\n';
+}
+
+/** The README "Performance" section draft. */
+function renderMarkdown(/** @type {Record<string, any>} */ results) {
+  const c = results.config;
+  const verdict = (/** @type {string} */ prefix) => {
+    const t = results.targets.find((/** @type {{target: string}} */ x) => x.target.startsWith(prefix));
+    return t ? `**${t.pass === null ? 'not run' : t.pass ? 'met' : 'not met'}** (${t.measured})` : '**not run**';
+  };
+  /** The bare transport's own ratio to the SDK: what the transport alone reaches, with no signing or checks. */
+  const bareVsSdk = (/** @type {string} */ workload, /** @type {string} */ key) => {
+    const m = (/** @type {string} */ sys) => results.summary[workload]?.[sys]?.[key]?.median ?? NaN;
+    const r = m('bare') / m('sdk');
+    return Number.isFinite(r) ? `; for reference the bare transport, with no signing and no checks, measures ${r.toFixed(2)}x the SDK` : '';
+  };
+  return `## Performance
+
+\`npm run bench\` builds the package and measures toolseal side by side with two
+baselines, with the same workloads and the same client harness, alternating the
+three systems (A B C A B C) over ${c.rounds} rounds; it prints the tables below,
+writes every figure to \`bench/results.json\` and takes about ${Math.max(1, Math.round(results.durationSec / 60))} minutes on the
+machine below. \`BENCH_QUICK=1 node bench/run.js\` runs about a tenth of the work;
+\`BENCH_ONLY=pipelined,large node bench/run.js\` runs some sections only (\`cost\`,
+\`sequential\`, \`pipelined\`, \`large\`, \`cold\`, \`jobs\`, \`replay\`).
+
+### What is compared
+
+- **toolseal**: \`ToolClient.spawn\` starting \`toolseal serve\` with a throwaway
+  keyring; every call is a signed envelope, checked by the server (schema, HMAC,
+  server id, freshness, replay cache, input and output schema) and answered with
+  a signed response that the client checks (schema, HMAC, request and server id).
+- **bare transport** (\`bench/baselines/bare-server.js\`): our newline framing
+  (\`NewlineMessageReader\`/\`NewlineMessageWriter\`, default writer options) on
+  plain vscode-jsonrpc connections at both ends, answering \`batch_sum\` with the
+  same summation and nothing else: the ceiling of toolseal's transport.
+- **MCP SDK** (\`bench/baselines/mcp-server.js\`): the official TypeScript SDK
+  (\`@modelcontextprotocol/sdk\` ${sdkVersion()}), \`McpServer.registerTool\` with a zod input
+  schema returning text and \`structuredContent\`, over its stdio transport,
+  driven by its \`Client\` and \`StdioClientTransport\`.
+
+Every system sums with the same \`exactSum\` (math.fsum semantics), and every
+answer is checked (count and total). Workloads, all with \`batch_sum\`:
+sequential (${report.num(c.sequential.calls)} calls of \`[1,2,3]\` after ${report.num(c.sequential.warmup)} warm-up),
+pipelined (${report.num(c.pipelined.calls)} calls, ${c.pipelined.inFlight} in flight, after ${report.num(c.pipelined.warmup)} warm-up),
+large (${report.num(c.large.calls)} calls of ${report.num(c.large.size)} numbers, ${c.large.inFlight} in flight; MB/s counts the request
+bytes written to the server's stdin, measured once per run), cold start (spawn to
+first answer, ${c.coldStart.times} processes per round; for the SDK this includes its \`initialize\`
+handshake, as a host would do it). Each run starts its own server process; its
+peak RSS is VmHWM from \`/proc/<pid>/status\` read just before closing it. CPU per
+call is the server's user + system time from \`/proc/<pid>/stat\` and the client
+process's \`process.cpuUsage()\` (harness included, the same for every system)
+over the timed calls: on a shared machine it moves much less than throughput.
+
+### Machine
+
+${results.machine.cpuModel}, ${results.machine.cores} cores, ${report.num(results.machine.memoryBytes / 2 ** 30, 0)} GiB, Node ${results.machine.node},
+${results.machine.platform}, ${results.machine.date.slice(0, 10)}. Other test suites ran on the same
+machine at the same time, which is why systems alternate and figures are medians
+of rounds with their min–max.
+
+${renderTables(results, false)}
+### The targets
+
+- Pipelined calls/s at least 1.5x the MCP SDK: ${verdict('pipelined calls/s >= 1.5x')}${bareVsSdk('pipelined', 'callsPerSec')}.
+- Pipelined calls/s at least 0.8x the bare transport, i.e. signing and checking
+  cost at most a fifth of the transport's throughput: ${verdict('pipelined calls/s >= 0.8x')}.
+- Sequential p50 latency at most 0.6x the MCP SDK: ${verdict('sequential p50')}${bareVsSdk('sequential', 'p50Us')}.
+- Large-request MB/s at least the MCP SDK's: ${verdict('large MB/s')}.
+- Cold start no slower than the MCP SDK: ${verdict('cold start')}.
+- ${report.num(c.jobs.jobs)} one-second jobs started pipelined: every \`done\` within 2 s after the last
+  job's due time (its accepted response as the client saw it + 1 s; negative
+  when the last \`done\` arrived before that): ${verdict(`${report.num(c.jobs.jobs)} jobs`)}; server peak RSS under
+  200 MB: ${verdict('jobs: server peak RSS')}.
+- Replay cache, RSS at ${report.num(c.replay.total)} calls within 30 MB of RSS at ${report.num(c.replay.checkpoint)}:
+  with the default window (\`--max-skew-ms 300000\`, entries kept 600 s) every nonce
+  of the run is still live at the end, so the cache holds all ${report.num(c.replay.total)} entries and
+  grows with the call count until the window passes: ${verdict('replay cache, default')};
+  the cost per live entry is the "bytes per live entry" row above. With
+  \`--max-skew-ms 2000\` (entries kept 4 s) the cache is bounded by the window, not
+  by the number of calls: ${verdict('replay cache, --max-skew-ms')}. The cache is also capped by
+  \`--max-replay-entries\` (default 1,000,000); past it calls are refused with
+  -32013 rather than forgetting a live nonce.
+`;
+}
+
+/** The installed SDK's version (its package.json is not in its exports map). */
+function sdkVersion() {
+  let dir = path.dirname(require.resolve('@modelcontextprotocol/sdk/client/index.js'));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      if (pkg.name === '@modelcontextprotocol/sdk') return `v${pkg.version}`;
+    } catch {
+      // No package.json at this level.
+    }
+    dir = path.dirname(dir);
+  }
+  return 'v1.x';
+}
+
+/** `node bench/run.js --render [results.json]`: print the tables and rewrite the README draft from saved figures. */
+function renderSaved(/** @type {string} */ file) {
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+  results.targets = report.evaluateTargets(results.summary, results.toolsealOnly);
+  fs.mkdirSync(path.dirname(README), { recursive: true });
+  fs.writeFileSync(README, renderMarkdown(results));
+  process.stdout.write(`${renderTables(results)}\n`);
+  log(`bench: rendered ${file} into ${README}`);
+}
+
+const renderIndex = process.argv.indexOf('--render');
+if (renderIndex >= 0) {
+  renderSaved(process.argv[renderIndex + 1] ?? OUT);
+  process.exit(0);
+}
+
+main().then(
+  () => {
+    children.killAll();
+    // Nothing of ours should be left; exit even if a library left a handle open.
+    process.exit(process.exitCode ?? 0);
+  },
+  (err) => {
+    children.killAll();
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
