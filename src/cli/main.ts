@@ -1,26 +1,60 @@
 #!/usr/bin/env node
 import { UsageError } from './args';
-import { CALL_USAGE, callCommand } from './call';
-import { KEYGEN_USAGE, keygenCommand } from './keygen';
-import { SERVE_USAGE, serveCommand } from './serve';
-import { SIGN_USAGE, signCommand } from './sign';
-import { TOOLS_USAGE, toolsCommand } from './tools';
 
-/** A subcommand: its usage text and what it runs. */
-export interface Command {
-  summary: string;
+/** What a subcommand module exports. */
+export interface CommandModule {
   usage: string;
   run(argv: string[]): Promise<number>;
 }
 
+/** A subcommand: a one-line summary, and its module, loaded only when it runs. */
+export interface Command {
+  summary: string;
+  load(): CommandModule;
+}
+
+// Each command's module is required on demand, so `toolseal serve` (what a
+// host spawns, and waits for) does not load the client or the other commands.
+/* eslint-disable @typescript-eslint/no-require-imports */
 /** Every subcommand of `toolseal`. */
 export const COMMANDS: Record<string, Command> = {
-  serve: { summary: 'run the tool server on stdin/stdout', usage: SERVE_USAGE, run: serveCommand },
-  keygen: { summary: 'make a keyring with random secrets', usage: KEYGEN_USAGE, run: keygenCommand },
-  call: { summary: 'start a server, make one signed call, print the verified response', usage: CALL_USAGE, run: callCommand },
-  sign: { summary: 'turn {"tool", "args"} lines into signed call requests', usage: SIGN_USAGE, run: signCommand },
-  tools: { summary: 'print the tool definitions for an LLM runtime', usage: TOOLS_USAGE, run: toolsCommand },
+  serve: {
+    summary: 'run the tool server on stdin/stdout',
+    load: () => {
+      const m = require('./serve') as typeof import('./serve');
+      return { usage: m.SERVE_USAGE, run: m.serveCommand };
+    },
+  },
+  keygen: {
+    summary: 'make a keyring with random secrets',
+    load: () => {
+      const m = require('./keygen') as typeof import('./keygen');
+      return { usage: m.KEYGEN_USAGE, run: m.keygenCommand };
+    },
+  },
+  call: {
+    summary: 'start a server, make one signed call, print the verified response',
+    load: () => {
+      const m = require('./call') as typeof import('./call');
+      return { usage: m.CALL_USAGE, run: m.callCommand };
+    },
+  },
+  sign: {
+    summary: 'turn {"tool", "args"} lines into signed call requests',
+    load: () => {
+      const m = require('./sign') as typeof import('./sign');
+      return { usage: m.SIGN_USAGE, run: m.signCommand };
+    },
+  },
+  tools: {
+    summary: 'print the tool definitions for an LLM runtime',
+    load: () => {
+      const m = require('./tools') as typeof import('./tools');
+      return { usage: m.TOOLS_USAGE, run: m.toolsCommand };
+    },
+  },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function mainUsage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
@@ -34,11 +68,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(mainUsage());
     return name === undefined ? 2 : 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`toolseal: unknown command ${JSON.stringify(name)}\n\n${mainUsage()}`);
     return 2;
   }
+  const command = entry.load();
   try {
     return await command.run(rest);
   } catch (err) {

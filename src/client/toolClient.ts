@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, Emitter, ResponseError, type Event, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, Emitter, ResponseError, type Event, type MessageConnection, type MessageReader } from 'vscode-jsonrpc/node';
 import { ToolsealError } from '../protocol/errors';
 import type { SchemaRegistry } from '../protocol/schemas';
 import { CALL_METHOD, JOB_STATUS_METHOD, type Envelope, type JsonObject } from '../protocol/wire';
@@ -142,6 +142,8 @@ export class ToolClient {
   private readonly jobStatusEmitter = new Emitter<JobStatusUpdate>();
   /** Messages vscode-jsonrpc has dispatched; see drainReceived. */
   private dispatched = 0;
+  /** Messages read and handed to vscode-jsonrpc (it dispatches one per turn). */
+  private received = 0;
   private closing = false;
   private closePromise: Promise<ExitInfo> | undefined;
   private lostError: ToolsealError | undefined;
@@ -209,8 +211,22 @@ export class ToolClient {
     streams.readable.on('error', () => undefined);
 
     this.reader = new NewlineMessageReader(streams.readable, { maxLineBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
-    this.writer = new NewlineMessageWriter(streams.writable);
-    this.connection = createMessageConnection(this.reader, this.writer, undefined, {
+    // While answers wait to be dispatched, the calls they trigger (a caller
+    // keeping N in flight) come within a few turns: let them share one write.
+    this.writer = new NewlineMessageWriter(streams.writable, { holdWhile: () => this.received > this.dispatched });
+    const reader = this.reader;
+    const countingReader: MessageReader = {
+      onError: reader.onError,
+      onClose: reader.onClose,
+      onPartialMessage: reader.onPartialMessage,
+      listen: (callback) =>
+        reader.listen((message) => {
+          this.received++;
+          callback(message);
+        }),
+      dispose: () => reader.dispose(),
+    };
+    this.connection = createMessageConnection(countingReader, this.writer, undefined, {
       messageStrategy: {
         handleMessage: (message, next) => {
           try {

@@ -23,6 +23,12 @@ export function sign<T extends object>(key: HmacKey, unsigned: T): T & Signed {
   return { ...unsigned, signature: key.macHex(signingInput(unsigned)) };
 }
 
+/** Signs an object the caller has just built and owns: adds `signature` to it, no copy. */
+export function signInPlace<T extends object>(key: HmacKey, unsigned: T): T & Signed {
+  const signature = key.macHex(signingInput(unsigned));
+  return Object.assign(unsigned, { signature });
+}
+
 /**
  * Whether `signature` (lowercase hex) is a valid HMAC of `unsigned` under any
  * of `keys`. The canonical form is computed once; every key is tried and each

@@ -1,7 +1,10 @@
 /**
- * A set of 96-bit fingerprints with expiry times, in typed arrays: about 28
- * bytes per entry at full load, against a few hundred for a Map of strings,
- * and nothing for the garbage collector to trace.
+ * A set of 64-bit fingerprints with expiry times, in typed arrays: about 20
+ * bytes per entry at full load (8 of fingerprint, 4 of expiry in whole
+ * seconds, 8 of hash table at half load), against a few hundred for a Map of
+ * strings, and nothing for the garbage collector to trace. Expiry times are
+ * rounded up to the second: an entry may be kept up to a second longer than
+ * asked, never shorter.
  *
  * Entries sit in a ring in insertion order. Every entry of a replay window
  * lives equally long, so insertion order is expiry order and expired entries
@@ -16,8 +19,8 @@ export class NonceTable {
   private count = 0;
   private fp0: Uint32Array;
   private fp1: Uint32Array;
-  private fp2: Uint32Array;
-  private expires: Float64Array;
+  /** Unix seconds, rounded up; 0 marks a forgotten entry (a tombstone). */
+  private expires: Uint32Array;
   /** Ring position + 1 per slot; 0 is an empty slot. */
   private slots: Int32Array;
   private mask: number;
@@ -30,8 +33,7 @@ export class NonceTable {
     this.capacity = Math.min(maxEntries, initialCapacity);
     this.fp0 = new Uint32Array(this.capacity);
     this.fp1 = new Uint32Array(this.capacity);
-    this.fp2 = new Uint32Array(this.capacity);
-    this.expires = new Float64Array(this.capacity);
+    this.expires = new Uint32Array(this.capacity);
     this.slots = new Int32Array(tableSize(this.capacity));
     this.mask = this.slots.length - 1;
   }
@@ -42,23 +44,23 @@ export class NonceTable {
   }
 
   /**
-   * Adds the fingerprint `(a, b, c)` (three uint32) until `expiresMs` unless it is present
-   * and unexpired: `fresh` when added, `replayed` when present, `full` when
-   * `maxEntries` live entries leave no room.
+   * Adds the fingerprint `(a, b)` (two uint32) until `expiresMs` unless it
+   * is present and unexpired: `fresh` when added, `replayed` when present,
+   * `full` when `maxEntries` live entries leave no room.
    */
-  add(a: number, b: number, c: number, expiresMs: number, nowMs: number): 'fresh' | 'replayed' | 'full' {
+  add(a: number, b: number, expiresMs: number, nowMs: number): 'fresh' | 'replayed' | 'full' {
     a >>>= 0;
     b >>>= 0;
-    c >>>= 0;
-    this.dropExpired(nowMs);
+    const nowSec = nowMs / 1000;
+    this.dropExpired(nowSec);
     let slot = a & this.mask;
     for (let entry = this.slots[slot]!; entry !== 0; entry = this.slots[slot]!) {
       const at = entry - 1;
-      if (this.fp0[at] === a && this.fp1[at] === b && this.fp2[at] === c) {
-        if (this.expires[at]! > nowMs) return 'replayed';
+      if (this.fp0[at] === a && this.fp1[at] === b) {
+        if (this.expires[at]! > nowSec) return 'replayed';
         // Expired but not at the head yet (the clock stepped back): forget
         // it here; its ring position becomes a tombstone.
-        this.expires[at] = -Infinity;
+        this.expires[at] = 0;
         this.deleteSlot(slot);
         break;
       }
@@ -71,16 +73,15 @@ export class NonceTable {
     const at = (this.head + this.count) % this.capacity;
     this.fp0[at] = a;
     this.fp1[at] = b;
-    this.fp2[at] = c;
-    this.expires[at] = expiresMs;
+    this.expires[at] = Math.max(1, Math.ceil(expiresMs / 1000));
     this.count++;
     this.insertSlot(at);
     return 'fresh';
   }
 
-  private dropExpired(nowMs: number): void {
-    while (this.count > 0 && this.expires[this.head]! <= nowMs) {
-      if (this.expires[this.head] !== -Infinity) this.deleteSlot(this.findSlot(this.head));
+  private dropExpired(nowSec: number): void {
+    while (this.count > 0 && this.expires[this.head]! <= nowSec) {
+      if (this.expires[this.head] !== 0) this.deleteSlot(this.findSlot(this.head));
       this.head = (this.head + 1) % this.capacity;
       this.count--;
     }
@@ -121,24 +122,21 @@ export class NonceTable {
     const capacity = Math.min(this.maxEntries, this.capacity * 2);
     const fp0 = new Uint32Array(capacity);
     const fp1 = new Uint32Array(capacity);
-    const fp2 = new Uint32Array(capacity);
-    const expires = new Float64Array(capacity);
+    const expires = new Uint32Array(capacity);
     for (let i = 0; i < this.count; i++) {
       const from = (this.head + i) % this.capacity;
       fp0[i] = this.fp0[from]!;
       fp1[i] = this.fp1[from]!;
-      fp2[i] = this.fp2[from]!;
       expires[i] = this.expires[from]!;
     }
     this.fp0 = fp0;
     this.fp1 = fp1;
-    this.fp2 = fp2;
     this.expires = expires;
     this.capacity = capacity;
     this.head = 0;
     this.slots = new Int32Array(tableSize(capacity));
     this.mask = this.slots.length - 1;
-    for (let i = 0; i < this.count; i++) if (this.expires[i] !== -Infinity) this.insertSlot(i);
+    for (let i = 0; i < this.count; i++) if (this.expires[i] !== 0) this.insertSlot(i);
   }
 }
 

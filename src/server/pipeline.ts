@@ -4,7 +4,7 @@ import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import type { Keyring } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
-import { sign, verifySigned } from '../protocol/signing';
+import { signInPlace, verifySigned } from '../protocol/signing';
 import {
   fromWireEnvelope,
   toWireResponse,
@@ -88,8 +88,16 @@ export class CallPipeline {
 
   /** Signs a reply to `call` with the server key. */
   signReply(call: CallRequest, reply: Pick<CallReply, 'ok' | 'status' | 'result' | 'error'>): Response {
-    const full: CallReply = { ...reply, requestId: call.requestId, serverId: this.deps.keyring.serverId, tsMs: this.now() };
-    return sign(this.deps.keyring.serverKey, toWireResponse(full));
+    const unsigned = toWireResponse({
+      requestId: call.requestId,
+      serverId: this.deps.keyring.serverId,
+      tsMs: this.now(),
+      ok: reply.ok,
+      status: reply.status,
+      result: reply.result,
+      error: reply.error,
+    });
+    return signInPlace(this.deps.keyring.serverKey, unsigned);
   }
 
   private checkSignature(envelope: Envelope): void {

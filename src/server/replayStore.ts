@@ -22,9 +22,9 @@ export interface ReplayStore {
 }
 
 /**
- * An in-memory ReplayStore. A pair is kept as a 96-bit fingerprint (a hash
+ * An in-memory ReplayStore. A pair is kept as a 64-bit fingerprint (a hash
  * keyed with a secret drawn at start-up, so nobody can aim two pairs at one
- * fingerprint) in a NonceTable: about 28 bytes per live entry, dropped as it
+ * fingerprint) in a NonceTable: about 20 bytes per live entry, dropped as it
  * expires, with no timers.
  */
 export class MemoryReplayStore implements ReplayStore {
@@ -46,7 +46,7 @@ export class MemoryReplayStore implements ReplayStore {
     // Hex output keeps the digest on the JS heap (a Buffer per call would be external memory).
     const digest = hash('sha256', `${this.hashKey}${clientId.length}:${clientId}${nonce}`, 'hex');
     const word = (i: number) => parseInt(digest.slice(i * 8, i * 8 + 8), 16);
-    return this.table.add(word(0), word(1), word(2), expiresMs, nowMs);
+    return this.table.add(word(0), word(1), expiresMs, nowMs);
   }
 
   async size(): Promise<number> {

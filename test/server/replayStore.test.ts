@@ -23,8 +23,9 @@ describe('MemoryReplayStore', () => {
 
   it('drops expired entries as time passes, so its size stays bounded by the window', async () => {
     const store = new MemoryReplayStore(1_000_000);
-    for (let t = 0; t < 10_000; t++) await store.remember('alice', `nonce-${t}`, t + 100, t);
-    expect(await store.size()).toBeLessThanOrEqual(101);
+    // One call every 100 ms, each remembered for 1 s (kept to the next whole second).
+    for (let t = 0; t < 10_000; t++) await store.remember('alice', `nonce-${t}`, t * 100 + 1000, t * 100);
+    expect(await store.size()).toBeLessThanOrEqual(21);
   });
 
   it('refuses new pairs when full instead of forgetting unexpired ones', async () => {
