@@ -12,7 +12,7 @@ export interface NewlineMessageWriterOptions {
   /**
    * While this answers true, a batch ready to go waits one more event-loop
    * turn for more lines (a server: requests read but not answered yet will
-   * answer within a few turns). Bounded by `maxBatchLines` and `maxHoldTurns`,
+   * answer within a few turns). Bounded by `maxBatchLines`, `maxHoldTurns` and `maxHoldMs`,
    * so a slow answer never holds the others back for long.
    */
   holdWhile?: () => boolean;
@@ -20,6 +20,8 @@ export interface NewlineMessageWriterOptions {
   maxBatchLines?: number;
   /** Turns a batch may wait for `holdWhile` (default 32). */
   maxHoldTurns?: number;
+  /** Time a batch may wait for `holdWhile`, ms (default 0.5): slow messages must not stall the pipe. */
+  maxHoldMs?: number;
 }
 
 /**
@@ -43,7 +45,10 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
   private readonly holdWhile: (() => boolean) | undefined;
   private readonly maxBatchLines: number;
   private readonly maxHoldTurns: number;
+  private readonly maxHoldMs: number;
   private heldTurns = 0;
+  /** When the oldest queued line was queued (performance.now()). */
+  private batchStartedAt = 0;
 
   constructor(
     private readonly stream: Writable,
@@ -53,6 +58,7 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
     this.holdWhile = options.holdWhile;
     this.maxBatchLines = options.maxBatchLines ?? 64;
     this.maxHoldTurns = options.maxHoldTurns ?? 32;
+    this.maxHoldMs = options.maxHoldMs ?? 0.5;
     const onDrain = (): void => {
       this.setBlocked(false);
       this.settleIfIdle();
@@ -99,6 +105,7 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return new Promise<void>((resolve) => {
+      if (this.queue.length === 0) this.batchStartedAt = performance.now();
       this.queue.push(line);
       this.queuedWaiters.push(resolve);
       this.scheduled ??= setImmediate(() => this.onTurn());
@@ -148,6 +155,7 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
     if (
       this.holdWhile !== undefined &&
       this.heldTurns < this.maxHoldTurns &&
+      performance.now() - this.batchStartedAt < this.maxHoldMs &&
       this.queue.length < this.maxBatchLines &&
       !this.broken &&
       this.holdWhile()

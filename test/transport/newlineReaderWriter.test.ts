@@ -151,7 +151,7 @@ describe('NewlineMessageWriter', () => {
     const output = new PassThrough();
     const out = collect(output);
     let moreComing = true;
-    const writer = new NewlineMessageWriter(output, { holdWhile: () => moreComing, maxBatchLines: 3, maxHoldTurns: 1000 });
+    const writer = new NewlineMessageWriter(output, { holdWhile: () => moreComing, maxBatchLines: 3, maxHoldTurns: 1000, maxHoldMs: Number.POSITIVE_INFINITY });
     const spy = jest.spyOn(output, 'write');
     void writer.write({ jsonrpc: '2.0', id: 1, result: 1 } as Message);
     await tick();
@@ -172,9 +172,17 @@ describe('NewlineMessageWriter', () => {
     expect(out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('holds a batch for at most maxHoldMs', async () => {
+    const output = new PassThrough();
+    const writer = new NewlineMessageWriter(output, { holdWhile: () => true, maxHoldTurns: 1_000_000, maxHoldMs: 0 });
+    const spy = jest.spyOn(output, 'write');
+    await writer.write({ jsonrpc: '2.0', id: 1, result: 1 } as Message);
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
   it('holds a batch for at most maxHoldTurns turns', async () => {
     const output = new PassThrough();
-    const writer = new NewlineMessageWriter(output, { holdWhile: () => true, maxHoldTurns: 2 });
+    const writer = new NewlineMessageWriter(output, { holdWhile: () => true, maxHoldTurns: 2, maxHoldMs: Number.POSITIVE_INFINITY });
     const spy = jest.spyOn(output, 'write');
     await writer.write({ jsonrpc: '2.0', id: 1, result: 1 } as Message);
     expect(spy).toHaveBeenCalledTimes(1);
