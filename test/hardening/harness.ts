@@ -10,11 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { HmacKey } from '../../src/protocol/hmacKey';
-import { decodeSecret, parseKeyring } from '../../src/protocol/keyring';
+import { parseKeyring } from '../../src/protocol/keyring';
 import { SCHEMA_DIR, SchemaRegistry } from '../../src/protocol/schemas';
-import { sign, verifySigned } from '../../src/protocol/signing';
+import { verifySigned } from '../../src/protocol/signing';
 import { createLogger } from '../../src/server/logger';
 import { ToolServer, type ToolServerOptions } from '../../src/server/server';
+import { signTestEnvelope, type EnvelopeOptions } from '../support/envelopes';
 import type { TestKeys } from '../support/keys';
 
 /** mulberry32: a tiny seeded PRNG, so a fuzz run is reproducible from its seed. */
@@ -166,22 +167,9 @@ export function signEnvelope(
   keys: TestKeys,
   tool: string,
   args?: Record<string, unknown>,
-  options: { clientId?: string; secret?: string; fields?: Record<string, unknown> } = {},
+  options: EnvelopeOptions = {},
 ): Record<string, unknown> {
-  const clientId = options.clientId ?? 'alice';
-  const unsigned: Record<string, unknown> = {
-    v: 'mcp/0.1',
-    request_id: randomUUID(),
-    ts_ms: Date.now(),
-    client_id: clientId,
-    server_id: keys.serverId,
-    tool,
-    nonce: randomUUID(),
-    ...(args === undefined ? {} : { args }),
-    ...options.fields,
-  };
-  const secret = options.secret ?? keys.clients[clientId]![0]!;
-  return sign(new HmacKey(decodeSecret(secret, 'test')), unsigned);
+  return signTestEnvelope(keys, tool, args, options);
 }
 
 /**

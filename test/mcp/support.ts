@@ -3,12 +3,12 @@
  * the built server the way an MCP host does, and signed envelopes for
  * `params._meta["toolseal/envelope"]`.
  */
-import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { decodeSecret } from '../../src/protocol/keyring';
-import { sign, verifySigned } from '../../src/protocol/signing';
+import { verifySigned } from '../../src/protocol/signing';
+import { signTestEnvelope, type EnvelopeOptions } from '../support/envelopes';
 import type { TestKeys } from '../support/keys';
 import { CLI } from '../support/serverProcess';
 
@@ -44,28 +44,11 @@ export async function connectMcp(keys: TestKeys, args: string[] = [], clientOpti
   return { client, transport, errors, stderr: () => stderr, close: () => client.close() };
 }
 
-export interface EnvelopeOptions {
-  clientId?: string;
-  secret?: string;
-  fields?: Record<string, unknown>;
-}
+export type { EnvelopeOptions } from '../support/envelopes';
 
 /** A signed envelope for `tool` (a tool name, or an MCP method such as `tasks/get`); `args` omitted when undefined. */
 export function envelope(keys: TestKeys, tool: string, args?: Record<string, unknown>, options: EnvelopeOptions = {}): Record<string, unknown> {
-  const clientId = options.clientId ?? 'alice';
-  const unsigned: Record<string, unknown> = {
-    v: 'mcp/0.1',
-    request_id: randomUUID(),
-    ts_ms: Date.now(),
-    client_id: clientId,
-    server_id: keys.serverId,
-    tool,
-    nonce: randomUUID(),
-    ...(args === undefined ? {} : { args }),
-    ...options.fields,
-  };
-  const secret = options.secret ?? keys.clients[clientId]![0]!;
-  return sign(new HmacKey(decodeSecret(secret, 'test')), unsigned);
+  return signTestEnvelope(keys, tool, args, options);
 }
 
 /** `_meta` carrying a signed envelope. */

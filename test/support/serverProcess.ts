@@ -4,8 +4,11 @@ import * as path from 'node:path';
 import { SchemaRegistry } from '../../src/protocol/schemas';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { decodeSecret } from '../../src/protocol/keyring';
-import { sign, verifySigned } from '../../src/protocol/signing';
+import { verifySigned } from '../../src/protocol/signing';
+import { signTestEnvelope, type EnvelopeOptions } from './envelopes';
 import type { TestKeys } from './keys';
+
+export type { EnvelopeOptions } from './envelopes';
 
 /** The built CLI, spawned the way a host does. */
 export const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -71,22 +74,9 @@ export class ServerProcess {
     this.child.stdin.end();
   }
 
-  /** A signed envelope for `tool`, with overrides applied before signing unless `sign: false`. */
+  /** A signed envelope for `tool`, with overrides applied before signing. */
   envelope(tool: string, args?: Record<string, unknown>, options: EnvelopeOptions = {}): Record<string, unknown> {
-    const clientId = options.clientId ?? 'alice';
-    const unsigned: Record<string, unknown> = {
-      v: 'mcp/0.1',
-      request_id: randomUUID(),
-      ts_ms: Date.now(),
-      client_id: clientId,
-      server_id: this.keys.serverId,
-      tool,
-      nonce: randomUUID(),
-      ...(args === undefined ? {} : { args }),
-      ...options.fields,
-    };
-    const secret = options.secret ?? this.keys.clients[clientId]?.[0] ?? 'hex:' + '00'.repeat(32);
-    return sign(new HmacKey(decodeSecret(secret, 'test')), unsigned);
+    return signTestEnvelope(this.keys, tool, args, options);
   }
 
   /** Sends a `call` request and resolves with its response message. */
@@ -170,12 +160,4 @@ export class ServerProcess {
     if (issues.length > 0) this.violations.push(`${kind} fails its schema: ${JSON.stringify(issues)}`);
     else if (!verifySigned([this.serverKey], value)) this.violations.push(`${kind} signature does not verify`);
   }
-}
-
-export interface EnvelopeOptions {
-  clientId?: string;
-  /** Secret to sign with (default: the client's first). */
-  secret?: string;
-  /** Fields to set or override before signing. */
-  fields?: Record<string, unknown>;
 }
