@@ -21,6 +21,7 @@ Options:
   --max-jobs N                jobs running at once (default ${DEFAULT_SETTINGS.maxJobs})
   --drain-ms N                on stdin EOF, how long jobs may finish before cancel, ms (default ${DEFAULT_SETTINGS.drainMs})
   --max-replay-entries N      replay-cache entries held at most (default ${DEFAULT_SETTINGS.maxReplayEntries})
+  --max-depth N               nesting allowed in a call's params, params = level 1 (default ${DEFAULT_SETTINGS.maxDepth})
   --log-level LEVEL           ${LOG_LEVELS.join(' | ')} (default warn)
   --allow-unsigned-mcp        run unsigned MCP tool calls (as client id mcp:unsigned):
                               trust whoever holds the pipe
@@ -43,6 +44,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'max-jobs': { type: 'string' },
       'drain-ms': { type: 'string' },
       'max-replay-entries': { type: 'string' },
+      'max-depth': { type: 'string' },
       'log-level': { type: 'string' },
       'allow-unsigned-mcp': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -61,6 +63,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     maxJobs: integerOption('max-jobs', values['max-jobs'], 1),
     drainMs: integerOption('drain-ms', values['drain-ms'], 0),
     maxReplayEntries: integerOption('max-replay-entries', values['max-replay-entries'], 1),
+    maxDepth: integerOption('max-depth', values['max-depth'], 2, 1_000),
   };
   const definedSettings = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 

@@ -84,20 +84,20 @@ function readMeta(params: JsonObject): RequestMeta {
 }
 
 /** A JSON object of arguments, no deeper than `call` allows its `args` (they sit at level 2 there too). */
-function readArguments(value: unknown, path: string): JsonObject | undefined {
+function readArguments(value: unknown, path: string, maxDepth: number): JsonObject | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) throw invalid(path, 'must be an object');
-  const issue: ValidationIssue | undefined = checkJsonValue(value, MAX_DEPTH - 1);
+  const issue: ValidationIssue | undefined = checkJsonValue(value, maxDepth - 1);
   if (issue) throw invalid(issue.path === '/' ? path || '/' : path + issue.path, issue.message);
   return value;
 }
 
 /** The params of `tools/call`. */
-export function parseToolCallParams(params: unknown): ToolCallParams {
+export function parseToolCallParams(params: unknown, maxDepth: number = MAX_DEPTH): ToolCallParams {
   const p = paramsObject(params, false);
   const name = own(p, 'name');
   if (typeof name !== 'string' || name.length === 0) throw invalid('/name', 'must be a non-empty string');
-  const args = readArguments(own(p, 'arguments'), '/arguments');
+  const args = readArguments(own(p, 'arguments'), '/arguments', maxDepth);
   const task = own(p, 'task');
   if (task !== undefined) {
     if (!isObject(task)) throw invalid('/task', 'must be an object');
@@ -139,6 +139,6 @@ export function parseInitializeParams(params: unknown): InitializeParams {
 /** The params without `_meta`: what an envelope for a method other than `tools/call` signs as its `args`. */
 function signedArgs(params: JsonObject): JsonObject | undefined {
   const { _meta: _ignored, ...rest } = params;
-  const args = readArguments(rest, '');
+  const args = readArguments(rest, '', MAX_DEPTH);
   return args !== undefined && Object.keys(args).length > 0 ? args : undefined;
 }

@@ -38,7 +38,7 @@ export class ToolHandlers {
 
   /** `tools/call`. */
   async call(params: unknown): Promise<CallToolResult | CreateTaskResult> {
-    const request = parseToolCallParams(params);
+    const request = parseToolCallParams(params, this.deps.pipeline.maxDepth);
     const call = await this.deps.authenticator.authenticate(request.meta.envelope, {
       tool: request.name,
       args: request.arguments,

@@ -24,6 +24,8 @@ export interface PipelineSettings {
   maxSkewMs: number;
   /** Suggested polling interval handed out with job ids. */
   pollIntervalMs: number;
+  /** Nesting allowed in params and in tool output (the params object is level 1; default 64). */
+  maxDepth: number;
 }
 
 /** What the pipeline works with. */
@@ -57,6 +59,11 @@ export class CallPipeline {
     this.decoyKeys = [deps.keyring.serverKey];
   }
 
+  /** Nesting allowed in params (the params object is level 1). */
+  get maxDepth(): number {
+    return this.deps.settings.maxDepth;
+  }
+
   /** Runs a whole call: params in, signed response out (or a ToolsealError). */
   async handle(params: unknown): Promise<Response> {
     const call = await this.authenticate(params);
@@ -65,7 +72,7 @@ export class CallPipeline {
 
   /** Steps 1-5: shape, signature, server id, freshness, replay. Returns the verified call. */
   async authenticate(params: unknown): Promise<CallRequest> {
-    const envelope = checkEnvelope(params, this.deps.schemas);
+    const envelope = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
     this.checkSignature(envelope);
     checkServer(envelope, this.deps.keyring.serverId);
     const now = this.now();
@@ -143,7 +150,7 @@ export class CallPipeline {
       // the two write differently (a function, undefined, a lone surrogate) would go out
       // with a signature that fails, and one they refuse (NaN, Infinity, a BigInt) would
       // end as -32603; deep nesting could overflow the writer. All are the tool's failure.
-      const jsonIssue = checkJsonValue(reply.result, MAX_DEPTH);
+      const jsonIssue = checkJsonValue(reply.result, this.deps.settings.maxDepth);
       if (jsonIssue) {
         this.deps.logger.error('tool_output_invalid', { tool: call.tool, errors: [jsonIssue] });
         throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: its output is not valid JSON');
@@ -183,8 +190,8 @@ export class CallPipeline {
 }
 
 /** Step 1: params is an object, not nested too deeply, canonicalizable, valid against the envelope schema. */
-export function checkEnvelope(params: unknown, schemas: SchemaRegistry): Envelope {
-  const valueIssue = checkJsonValue(params, MAX_DEPTH);
+export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): Envelope {
+  const valueIssue = checkJsonValue(params, maxDepth);
   if (valueIssue) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [valueIssue] });
   const issues = schemas.envelope.check(params);
   if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: issues });

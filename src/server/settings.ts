@@ -14,6 +14,8 @@ export interface ServerSettings {
   maxReplayEntries: number;
   /** Suggested job polling interval handed out with job ids, ms. */
   pollIntervalMs: number;
+  /** Nesting allowed anywhere in a call's params, the params object being level 1 (`--max-depth`). */
+  maxDepth: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<ServerSettings> = Object.freeze({
@@ -24,6 +26,7 @@ export const DEFAULT_SETTINGS: Readonly<ServerSettings> = Object.freeze({
   drainMs: 25_000,
   maxReplayEntries: 1_000_000,
   pollIntervalMs: 1_000,
+  maxDepth: 64,
 });
 
 /** How long SIGTERM/SIGINT may take from signal to exit. */

@@ -3,7 +3,7 @@ import { ServerProcess } from '../support/serverProcess';
 
 describe('a server started with small limits', () => {
   const keys = makeTestKeys();
-  const server = new ServerProcess(keys, ['--max-jobs', '1', '--max-message-bytes', '2048', '--max-skew-ms', '1000', '--job-ttl-ms', '500']);
+  const server = new ServerProcess(keys, ['--max-jobs', '1', '--max-message-bytes', '2048', '--max-skew-ms', '1000', '--job-ttl-ms', '500', '--max-depth', '6']);
 
   afterAll(async () => {
     server.end();
@@ -29,6 +29,21 @@ describe('a server started with small limits', () => {
     expect(tooLong.id).toBeNull();
     expect(server.messages.some((m) => m.id === 'big')).toBe(false);
     expect((await server.call('batch_sum', { numbers: [1, 2] })).result.result.total).toBe(3);
+  });
+
+  it('uses --max-depth for nesting (params level 1, args level 2)', async () => {
+    const nested = (levels: number) => {
+      let value: Record<string, unknown> = {};
+      for (let i = 1; i < levels; i++) value = { a: value };
+      return value;
+    };
+    // params 1, args 2, payload 3..6: six levels in all, accepted.
+    const atLimit = await server.call('start_long_task', { seconds: 1, payload: nested(4) });
+    expect(atLimit.result?.status).toBe('accepted');
+    const tooDeep = await server.call('start_long_task', { seconds: 1, payload: nested(5) });
+    expect(tooDeep.error?.code).toBe(-32602);
+    expect(tooDeep.error?.data.errors[0].message).toMatch(/deeper than 6/);
+    await server.waitForJobEnd(atLimit.result.result.job_id);
   });
 
   it('uses --max-skew-ms for freshness', async () => {
