@@ -1,3 +1,4 @@
+import type { CommandModule } from './main';
 import { ClientErrorCode } from '../client/errors';
 import type { SecurityEvent } from '../client/toolClient';
 import { ToolClient } from '../client/toolClient';
@@ -119,3 +120,6 @@ function parseArgsJson(text: string): Record<string, unknown> {
 function reportSecurityEvent(event: SecurityEvent): void {
   process.stderr.write(`toolseal call: security: ${event.kind} rejected (${event.reason}): ${event.message}\n`);
 }
+
+/** This command, for the CLI table. */
+export const command: CommandModule = { usage: CALL_USAGE, run: callCommand };

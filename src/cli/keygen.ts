@@ -1,3 +1,4 @@
+import type { CommandModule } from './main';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -110,3 +111,6 @@ function writePrivateFile(file: string, text: string, replace: boolean): void {
     }
   }
 }
+
+/** This command, for the CLI table. */
+export const command: CommandModule = { usage: KEYGEN_USAGE, run: keygenCommand };

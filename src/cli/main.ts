@@ -18,41 +18,14 @@ export interface Command {
 /* eslint-disable @typescript-eslint/no-require-imports */
 /** Every subcommand of `toolseal`. */
 export const COMMANDS: Record<string, Command> = {
-  serve: {
-    summary: 'run the tool server on stdin/stdout',
-    load: () => {
-      const m = require('./serve') as typeof import('./serve');
-      return { usage: m.SERVE_USAGE, run: m.serveCommand };
-    },
-  },
-  keygen: {
-    summary: 'make a keyring with random secrets',
-    load: () => {
-      const m = require('./keygen') as typeof import('./keygen');
-      return { usage: m.KEYGEN_USAGE, run: m.keygenCommand };
-    },
-  },
+  serve: { summary: 'run the tool server on stdin/stdout', load: () => (require('./serve') as typeof import('./serve')).command },
+  keygen: { summary: 'make a keyring with random secrets', load: () => (require('./keygen') as typeof import('./keygen')).command },
   call: {
     summary: 'start a server, make one signed call, print the verified response',
-    load: () => {
-      const m = require('./call') as typeof import('./call');
-      return { usage: m.CALL_USAGE, run: m.callCommand };
-    },
+    load: () => (require('./call') as typeof import('./call')).command,
   },
-  sign: {
-    summary: 'turn {"tool", "args"} lines into signed call requests',
-    load: () => {
-      const m = require('./sign') as typeof import('./sign');
-      return { usage: m.SIGN_USAGE, run: m.signCommand };
-    },
-  },
-  tools: {
-    summary: 'print the tool definitions for an LLM runtime',
-    load: () => {
-      const m = require('./tools') as typeof import('./tools');
-      return { usage: m.TOOLS_USAGE, run: m.toolsCommand };
-    },
-  },
+  sign: { summary: 'turn {"tool", "args"} lines into signed call requests', load: () => (require('./sign') as typeof import('./sign')).command },
+  tools: { summary: 'print the tool definitions for an LLM runtime', load: () => (require('./tools') as typeof import('./tools')).command },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,3 +1,4 @@
+import type { CommandModule } from './main';
 import { Console } from 'node:console';
 import { installMcpFrontEnd } from '../mcp';
 import { KeyringError, loadKeyring } from '../protocol/keyring';
@@ -98,3 +99,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   await server.finished;
   return 0;
 }
+
+/** This command, for the CLI table. */
+export const command: CommandModule = { usage: SERVE_USAGE, run: serveCommand };

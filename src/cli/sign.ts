@@ -1,3 +1,4 @@
+import type { CommandModule } from './main';
 import * as readline from 'node:readline';
 import { resolveCredentials } from '../client/credentials';
 import { defaultSchemas, signEnvelope } from '../client/envelopes';
@@ -113,3 +114,6 @@ export async function signCommand(argv: string[]): Promise<number> {
   }
   return bad > 0 ? 1 : 0;
 }
+
+/** This command, for the CLI table. */
+export const command: CommandModule = { usage: SIGN_USAGE, run: signCommand };

@@ -1,3 +1,4 @@
+import type { CommandModule } from './main';
 import { SchemaRegistry } from '../protocol/schemas';
 import { formatTools, isToolFormat, TOOL_FORMATS } from '../tools/formats';
 import { loadToolModules, ToolRegistry } from '../tools/registry';
@@ -42,3 +43,6 @@ export async function toolsCommand(argv: string[]): Promise<number> {
   await flushed();
   return 0;
 }
+
+/** This command, for the CLI table. */
+export const command: CommandModule = { usage: TOOLS_USAGE, run: toolsCommand };
