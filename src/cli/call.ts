@@ -47,12 +47,7 @@ export async function callCommand(argv: string[]): Promise<number> {
     client: { type: 'string' },
     wait: { type: 'boolean' },
     'timeout-ms': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(CALL_USAGE);
-    return 0;
-  }
   const [tool, argsText, ...extra] = positionals;
   if (tool === undefined) throw new UsageError('TOOL is required');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);

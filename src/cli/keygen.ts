@@ -50,12 +50,7 @@ export async function keygenCommand(argv: string[]): Promise<number> {
     encoding: { type: 'string' },
     out: { type: 'string' },
     force: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(KEYGEN_USAGE);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const serverId = values['server-id'] ?? DEFAULT_SERVER_ID;
   if (serverId.length < 1 || serverId.length > 128) throw new UsageError('--server-id must be 1 to 128 characters');

@@ -34,6 +34,13 @@ function mainUsage(): string {
   return `Usage: toolseal <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'toolseal <command> --help' for a command's options.\n`;
 }
 
+/** `--help` or `-h` among a command's options (not after `--`). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const options = end === -1 ? argv : argv.slice(0, end);
+  return options.includes('--help') || options.includes('-h');
+}
+
 /** Runs the command line; resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -47,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = entry.load();
+  if (asksForHelp(rest)) {
+    process.stdout.write(command.usage);
+    return 0;
+  }
   try {
     return await command.run(rest);
   } catch (err) {

@@ -48,13 +48,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'max-depth': { type: 'string' },
       'log-level': { type: 'string' },
       'allow-unsigned-mcp': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (values.help) {
-    process.stderr.write(SERVE_USAGE);
-    return 0;
-  }
   const logLevel = values['log-level'] ?? 'warn';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const settings = {

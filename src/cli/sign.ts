@@ -54,12 +54,7 @@ export async function signCommand(argv: string[]): Promise<number> {
     keys: { type: 'string' },
     client: { type: 'string' },
     'id-prefix': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(SIGN_USAGE);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.keys === undefined) throw new UsageError('--keys FILE is required');
   const prefix = values['id-prefix'];

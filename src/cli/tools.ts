@@ -29,12 +29,7 @@ Example:
 export async function toolsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
     format: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) {
-    process.stdout.write(TOOLS_USAGE);
-    return 0;
-  }
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const format = values.format ?? 'json-schema';
   if (!isToolFormat(format)) throw new UsageError(`--format must be one of ${TOOL_FORMATS.join(', ')}`);
