@@ -204,40 +204,16 @@ export class Job<R = JsonObject> implements AsyncIterable<JobStatusUpdate> {
     }
     this.statusEmitter.fire(status);
     this.wakeIterators();
-    switch (status.status) {
-      case 'done':
-        this.end({ kind: 'done', result: (status.result ?? {}) as R });
-        break;
-      case 'error':
-        this.end({ kind: 'error', message: status.error ?? 'job failed' });
-        break;
-      case 'cancelled':
-        this.end({ kind: 'cancelled' });
-        break;
-      default:
-        break;
-    }
+    const outcome = finalOutcome<R>(status.status, status.result, status.error);
+    if (outcome) this.end(outcome);
   }
 
   /** A poll_job / cancel_job answer: a final status ends the job. */
   private applyPolled(response: VerifiedResponse): void {
     if (this.ended) return;
-    switch (response.status) {
-      case 'done':
-        this.end({ kind: 'done', result: (response.result ?? {}) as R });
-        break;
-      case 'error':
-        this.end({ kind: 'error', message: response.error ?? 'job failed' });
-        break;
-      case 'cancelled':
-        this.end({ kind: 'cancelled' });
-        break;
-      case 'running':
-        if (this.phase === 'accepted') this.phase = 'running';
-        break;
-      default:
-        break;
-    }
+    const outcome = finalOutcome<R>(response.status, response.result, response.error);
+    if (outcome) this.end(outcome);
+    else if (response.status === 'running' && this.phase === 'accepted') this.phase = 'running';
   }
 
   private armWatchdog(): void {
@@ -280,7 +256,7 @@ export class Job<R = JsonObject> implements AsyncIterable<JobStatusUpdate> {
     this.pollTimer = setTimeout(() => void this.pollOnce(round), this.pollIntervalMs);
   }
 
-  private end(outcome: { kind: 'done'; result: R } | { kind: 'error'; message: string } | { kind: 'cancelled' } | { kind: 'lost'; error: ToolsealError }): void {
+  private end(outcome: JobOutcome<R>): void {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.watchdog);
@@ -314,5 +290,22 @@ export class Job<R = JsonObject> implements AsyncIterable<JobStatusUpdate> {
     const waiters = this.iteratorWaiters;
     this.iteratorWaiters = [];
     for (const wake of waiters) wake();
+  }
+}
+
+/** How a job ended: by its own final status, or by losing the server. */
+type JobOutcome<R> = { kind: 'done'; result: R } | { kind: 'error'; message: string } | { kind: 'cancelled' } | { kind: 'lost'; error: ToolsealError };
+
+/** The outcome a final status (from a notification or a poll) means; undefined while the job runs. */
+function finalOutcome<R>(status: string, result: unknown, error: string | null | undefined): JobOutcome<R> | undefined {
+  switch (status) {
+    case 'done':
+      return { kind: 'done', result: (result ?? {}) as R };
+    case 'error':
+      return { kind: 'error', message: error ?? 'job failed' };
+    case 'cancelled':
+      return { kind: 'cancelled' };
+    default:
+      return undefined;
   }
 }
