@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { canonicalize as jsonCanonicalize } from 'json-canonicalize';
 import { canonicalize, checkJsonValue } from '../../src/protocol/canonical';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { signingInput, sign, verifySigned, withoutSignature } from '../../src/protocol/signing';
@@ -230,6 +231,43 @@ describe('canonical form properties', () => {
       }),
       RUNS,
     );
+  });
+
+  // canonicalize writes a tree whose keys are already sorted with JSON.stringify
+  // and hands any other to json-canonicalize: both paths must give its bytes.
+  it('writes exactly what json-canonicalize writes, whether or not the keys are already in order', () => {
+    fc.assert(
+      fc.property(jsonValue, (value) => {
+        const expected = jsonCanonicalize(value);
+        expect(canonicalize(value)).toBe(expected);
+        expect(canonicalize(reverseKeys(value))).toBe(expected);
+        // Parsed from canonical text, every object is in order: the JSON.stringify path.
+        expect(canonicalize(JSON.parse(expected))).toBe(expected);
+      }),
+      { ...RUNS, numRuns: 1000 },
+    );
+  });
+
+  it('agrees with json-canonicalize on the trees where JSON.stringify would differ', () => {
+    const sparse: unknown[] = [1];
+    sparse[2] = 3;
+    const boxed = { a: Object('text') as unknown, b: Object(2) as unknown };
+    const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, b: [true] });
+    const cases: unknown[] = [
+      { '9': 1, '10': 2, a: 3 }, // integer-like keys come first, in numeric order
+      { b: 1, a: undefined }, // undefined members are left out by both
+      { a: [undefined, 1] }, // an undefined item is null
+      { a: sparse }, // a hole
+      boxed,
+      nullProto,
+      { a: new Date(0) }, // toJSON on the prototype
+      { a: new Map([['k', 1]]) },
+      { z: { y: { x: [{ b: 1, a: 2 }] } } },
+      { a: -0, b: 1e21, c: 5e-324, d: '\u2028\u0007"' },
+    ];
+    for (const value of cases) {
+      expect(canonicalize(value)).toBe(jsonCanonicalize(value));
+    }
   });
 
   /** A string with one lone surrogate spliced between two well-formed parts. */
