@@ -8,7 +8,7 @@ import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import { SchemaRegistry } from '../protocol/schemas';
-import { sign, verifySigned } from '../protocol/signing';
+import { signInPlace, verifySigned } from '../protocol/signing';
 import {
   fromWireJobStatus,
   fromWireResponse,
@@ -72,7 +72,7 @@ export function signEnvelope(clientKey: HmacKey, fields: EnvelopeFields): Envelo
     }
     args = fields.args as JsonObject;
   }
-  return sign(
+  return signInPlace(
     clientKey,
     toWireEnvelope({
       requestId: fields.requestId ?? randomUUID(),

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { canonicalize } from './canonical';
+import { withJsonText } from '../transport/jsonText';
 import type { HmacKey } from './hmacKey';
 
 /** Anything that carries a `signature` field on the wire. */
@@ -23,10 +24,19 @@ export function sign<T extends object>(key: HmacKey, unsigned: T): T & Signed {
   return { ...unsigned, signature: key.macHex(signingInput(unsigned)) };
 }
 
-/** Signs an object the caller has just built and owns: adds `signature` to it, no copy. */
+/**
+ * Signs an object the caller has just built and owns, to be sent: adds
+ * `signature` to it (no copy) and attaches its JSON text (see
+ * transport/jsonText.ts), the canonical text just signed with the signature
+ * member appended, so the writer sends the bytes it signed without
+ * serializing the object again. The object must not change afterwards.
+ */
 export function signInPlace<T extends object>(key: HmacKey, unsigned: T): T & Signed {
-  const signature = key.macHex(signingInput(unsigned));
-  return Object.assign(unsigned, { signature });
+  const canonical = signingInput(unsigned);
+  const signature = key.macHex(canonical);
+  // A canonical object's text ends with its closing brace; an empty one is "{}".
+  const text = canonical === '{}' ? `{"signature":"${signature}"}` : `${canonical.slice(0, -1)},"signature":"${signature}"}`;
+  return withJsonText(Object.assign(unsigned, { signature }), text);
 }
 
 /**

@@ -70,32 +70,38 @@ export function fromWireEnvelope(envelope: Envelope): CallRequest {
   };
 }
 
+/**
+ * The wire objects below are built with their keys in RFC 8785 order (sorted
+ * by UTF-16 code units): their canonical form is then what JSON.stringify
+ * writes, the fast path of `canonicalize`, on this side and, once parsed,
+ * on the other.
+ */
+
 /** Puts a call on the wire, unsigned. `args` is omitted when undefined. */
 export function toWireEnvelope(call: Omit<CallRequest, 'args'> & { args?: JsonObject }): UnsignedEnvelope {
-  const envelope: UnsignedEnvelope = {
-    v: PROTOCOL_VERSION,
-    request_id: call.requestId,
-    ts_ms: call.tsMs,
+  const head: Partial<UnsignedEnvelope> = call.args === undefined ? {} : { args: call.args };
+  return Object.assign(head, {
     client_id: call.clientId,
+    nonce: call.nonce,
+    request_id: call.requestId,
     server_id: call.serverId,
     tool: call.tool,
-    nonce: call.nonce,
-  };
-  if (call.args !== undefined) envelope.args = call.args;
-  return envelope;
+    ts_ms: call.tsMs,
+    v: PROTOCOL_VERSION,
+  });
 }
 
 /** Puts a reply on the wire, unsigned. */
 export function toWireResponse(reply: CallReply): UnsignedResponse {
   return {
-    v: PROTOCOL_VERSION,
-    request_id: reply.requestId,
-    ts_ms: reply.tsMs,
+    error: reply.error,
     ok: reply.ok,
+    request_id: reply.requestId,
+    result: reply.result,
     server_id: reply.serverId,
     status: reply.status,
-    result: reply.result,
-    error: reply.error,
+    ts_ms: reply.tsMs,
+    v: PROTOCOL_VERSION,
   };
 }
 
@@ -114,20 +120,19 @@ export function fromWireResponse(response: Response): CallReply {
 
 /** Puts a job status on the wire, unsigned; optional fields only when set. */
 export function toWireJobStatus(report: JobStatusReport): UnsignedJobStatus {
-  const status: UnsignedJobStatus = {
-    v: PROTOCOL_VERSION,
-    job_id: report.jobId,
-    request_id: report.requestId,
-    client_id: report.clientId,
-    server_id: report.serverId,
-    ts_ms: report.tsMs,
-    seq: report.seq,
-    status: report.status,
-  };
-  if (report.progress !== undefined) status.progress = report.progress;
-  if (report.result !== undefined) status.result = report.result;
+  // Built key by key, in order, so the optional ones land in their place.
+  const status: Partial<UnsignedJobStatus> = { client_id: report.clientId };
   if (report.error !== undefined) status.error = report.error;
-  return status;
+  status.job_id = report.jobId;
+  if (report.progress !== undefined) status.progress = report.progress;
+  status.request_id = report.requestId;
+  if (report.result !== undefined) status.result = report.result;
+  status.seq = report.seq;
+  status.server_id = report.serverId;
+  status.status = report.status;
+  status.ts_ms = report.tsMs;
+  status.v = PROTOCOL_VERSION;
+  return status as UnsignedJobStatus;
 }
 
 /** Reads a (verified) job status into a JobStatusReport. */

@@ -4,7 +4,7 @@ import { JobManager, MemoryJobStore, type JobStore, type JobUpdate } from '../jo
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
-import { sign } from '../protocol/signing';
+import { signInPlace } from '../protocol/signing';
 import { CALL_METHOD, JOB_STATUS_METHOD, toWireJobStatus } from '../protocol/wire';
 import { loadToolModules, ToolRegistry } from '../tools/registry';
 import type { ToolDefinition } from '../tools/tool';
@@ -298,7 +298,7 @@ export class ToolServer {
       result: update.result,
       error: update.error,
     });
-    this.notify(JOB_STATUS_METHOD, sign(this.keyring.serverKey, report));
+    this.notify(JOB_STATUS_METHOD, signInPlace(this.keyring.serverKey, report));
     for (const listener of this.jobListeners) {
       try {
         listener(update);

@@ -12,3 +12,4 @@ export {
 } from './messageParser';
 export { NewlineMessageReader, type NewlineMessageReaderOptions } from './newlineReader';
 export { NewlineMessageWriter } from './newlineWriter';
+export { jsonTextOf, withJsonText } from './jsonText';

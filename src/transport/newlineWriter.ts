@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 // The `/node` entry installs vscode-jsonrpc's runtime layer, which its
 // Emitter needs to report a throwing listener.
 import { AbstractMessageWriter, Emitter, type Event, type Message, type MessageWriter } from 'vscode-jsonrpc/node';
+import { jsonTextOf } from './jsonText';
 
 /** How a writer batches lines. */
 export interface NewlineMessageWriterOptions {
@@ -262,5 +263,27 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
  * peers that split lines on Unicode separators.
  */
 function serialize(msg: Message): string {
-  return JSON.stringify(msg).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) + '\n';
+  return (messageText(msg) ?? JSON.stringify(msg)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) + '\n';
+}
+
+/**
+ * The message's JSON built around a body written out already (see
+ * jsonText.ts): a request's or notification's params, a response's result.
+ * The same text JSON.stringify would write for the message, members in the
+ * order vscode-jsonrpc creates them. Undefined when there is no such body.
+ */
+function messageText(msg: Message): string | undefined {
+  const m = msg as { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
+  if (typeof m.method === 'string') {
+    const params = jsonTextOf(m.params);
+    if (params === undefined) return undefined;
+    const id = m.id === undefined ? '' : `"id":${JSON.stringify(m.id)},`;
+    return `{"jsonrpc":${JSON.stringify(msg.jsonrpc)},${id}"method":${JSON.stringify(m.method)},"params":${params}}`;
+  }
+  if (m.error === undefined) {
+    const result = jsonTextOf(m.result);
+    if (result === undefined) return undefined;
+    return `{"jsonrpc":${JSON.stringify(msg.jsonrpc)},"id":${JSON.stringify(m.id)},"result":${result}}`;
+  }
+  return undefined;
 }

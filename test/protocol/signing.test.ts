@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { canonicalize } from '../../src/protocol/canonical';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { decodeSecret } from '../../src/protocol/keyring';
-import { sign, verify, verifySigned, withoutSignature } from '../../src/protocol/signing';
+import { sign, signInPlace, signingInput, verify, verifySigned, withoutSignature } from '../../src/protocol/signing';
+import { toWireEnvelope, toWireJobStatus, toWireResponse } from '../../src/protocol/wire';
+import { jsonTextOf } from '../../src/transport';
 
 interface Vector {
   description: string;
@@ -82,5 +84,33 @@ describe('sign / verify', () => {
 
   it('withoutSignature keeps every other field as it is', () => {
     expect(withoutSignature({ a: 1, signature: 'x', b: { c: 2 } })).toEqual({ a: 1, b: { c: 2 } });
+  });
+  it('signInPlace attaches the text it signed, which reads back as the signed object', () => {
+    const fresh = { v: 'mcp/0.1', tool: 'batch_sum', args: { numbers: [1, 2.5, -0] } };
+    const signed = signInPlace(key, fresh);
+    expect(signed).toBe(fresh);
+    const text = jsonTextOf(signed)!;
+    expect(JSON.parse(text)).toEqual({ ...unsigned, args: { numbers: [1, 2.5, 0] }, signature: signed.signature });
+    expect(text).toBe(`${signingInput(withoutSignature(signed)).slice(0, -1)},"signature":"${signed.signature}"}`);
+    expect(verifySigned([key], JSON.parse(text))).toBe(true);
+    expect(jsonTextOf(signInPlace(key, {}))).toBe(`{"signature":"${sign(key, {}).signature}"}`);
+  });
+});
+
+describe('wire objects', () => {
+  // canonicalize writes an object whose keys are in RFC 8785 order with JSON.stringify, its fast path.
+  it('are built with their keys in canonical order, optional members included', () => {
+    const call = { requestId: 'r', tsMs: 1, clientId: 'c', serverId: 's', tool: 't', nonce: 'n-123456' };
+    const built = [
+      toWireEnvelope(call),
+      toWireEnvelope({ ...call, args: { a: 1 } }),
+      toWireResponse({ requestId: 'r', serverId: 's', tsMs: 1, ok: true, status: 'ok', result: { x: 1 }, error: null }),
+      toWireJobStatus({ jobId: 'j', requestId: 'r', clientId: 'c', serverId: 's', tsMs: 1, seq: 1, status: 'running' }),
+      toWireJobStatus({ jobId: 'j', requestId: 'r', clientId: 'c', serverId: 's', tsMs: 1, seq: 3, status: 'error', progress: 1, result: {}, error: 'e' }),
+    ];
+    for (const wire of built) {
+      expect(Object.keys(wire)).toEqual(Object.keys(wire).sort());
+      expect(JSON.stringify(wire)).toBe(canonicalize(wire));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import { createMessageConnection, RequestType, type Message } from 'vscode-jsonrpc/node';
-import { NewlineMessageReader, NewlineMessageWriter, type RejectedLine } from '../../src/transport';
+import { NewlineMessageReader, NewlineMessageWriter, withJsonText, type RejectedLine } from '../../src/transport';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -281,6 +281,34 @@ describe('NewlineMessageWriter', () => {
     await writer.end();
     await ended;
     expect(out.text()).toBe('{"jsonrpc":"2.0","method":"bye"}\n');
+  });
+
+  it('sends a body marked withJsonText as that text, in the same line JSON.stringify would write', async () => {
+    const out = new PassThrough();
+    const seen = collect(out);
+    const writer = new NewlineMessageWriter(out);
+    const params = { b: 'x\u2028y', a: 1 };
+    const result = { ok: true };
+    const messages = [
+      { jsonrpc: '2.0', id: 7, method: 'call', params: withJsonText(params, JSON.stringify(params)) },
+      { jsonrpc: '2.0', method: 'job/status', params: withJsonText({ n: 1 }, '{"n":1}') },
+      { jsonrpc: '2.0', id: 'r1', result: withJsonText(result, JSON.stringify(result)) },
+    ] as Message[];
+    for (const message of messages) void writer.write(message);
+    await writer.flush();
+    const expected = messages.map((m) => JSON.stringify(m).replace('\u2028', '\\u2028')).join('\n') + '\n';
+    expect(seen.text()).toBe(expected);
+  });
+
+  it('writes the attached text, not the object: the bytes that were signed', async () => {
+    const out = new PassThrough();
+    const seen = collect(out);
+    const writer = new NewlineMessageWriter(out);
+    // Members in another order than the object's, and an error response, which ignores the mark.
+    void writer.write({ jsonrpc: '2.0', id: 1, method: 'm', params: withJsonText({ b: 2, a: 1 }, '{"a":1,"b":2}') } as Message);
+    void writer.write({ jsonrpc: '2.0', id: 2, error: { code: 1, message: 'no', data: withJsonText({ z: 1 }, '{}') } } as Message);
+    await writer.flush();
+    expect(seen.text()).toBe('{"jsonrpc":"2.0","id":1,"method":"m","params":{"a":1,"b":2}}\n{"jsonrpc":"2.0","id":2,"error":{"code":1,"message":"no","data":{"z":1}}}\n');
   });
 
   it('rejects a message that cannot be serialized without breaking the writer', async () => {
