@@ -20,6 +20,7 @@ import {
   type VerifiedResponse,
 } from './envelopes';
 import { AbortGroups } from './abortGroups';
+import { Deadlines } from './deadlines';
 import { ClientErrorCode, connectionClosedError, type ExitInfo } from './errors';
 import { Job, type JobHost, type JobSink } from './job';
 import { forwardLines, prefixedStderr, serverCommand, startServerProcess, type ProcessOptions } from './spawn';
@@ -91,9 +92,59 @@ const EXIT_SETTLE_MS = 1_000;
 /** Job notifications held for jobs nobody tracks (yet), at most. */
 const MAX_UNTRACKED_STATUSES = 4_096;
 
-/** A call in flight; `fail` settles it at most once. */
-interface PendingCall {
-  fail(error: ToolsealError): void;
+/**
+ * A call in flight. It settles once, by whichever comes first: its answer,
+ * its deadline, an abort, or the end of the connection; later ones find it
+ * settled and do nothing.
+ */
+class PendingCall {
+  /** When it times out, on the performance.now() clock; Infinity for never. */
+  readonly deadline: number;
+  /** Removes its abort listener, if it has one. */
+  unsubscribe: (() => void) | undefined = undefined;
+  private settled = false;
+
+  constructor(
+    readonly envelope: Envelope,
+    private readonly timeoutMs: number,
+    private readonly resolveWith: (response: VerifiedResponse) => void,
+    private readonly rejectWith: (error: ToolsealError) => void,
+    /** Called once when it settles, to stop tracking it. */
+    private readonly forget: (call: PendingCall) => void,
+  ) {
+    this.deadline = timeoutMs > 0 && Number.isFinite(timeoutMs) ? performance.now() + timeoutMs : Infinity;
+  }
+
+  get open(): boolean {
+    return !this.settled;
+  }
+
+  resolve(response: VerifiedResponse): void {
+    if (this.finish()) this.resolveWith(response);
+  }
+
+  fail(error: ToolsealError): void {
+    if (this.finish()) this.rejectWith(error);
+  }
+
+  /** Its deadline has passed (see Deadlines). */
+  expire(): void {
+    const { tool, request_id } = this.envelope;
+    this.fail(new ToolsealError(ClientErrorCode.Timeout, `call to ${tool} timed out after ${this.timeoutMs} ms`, { tool, request_id, timeout_ms: this.timeoutMs }));
+  }
+
+  /** Marks it settled; false when it already was. */
+  private finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.forget(this);
+    this.unsubscribe?.();
+    return true;
+  }
+}
+
+function abortedError(envelope: Envelope): ToolsealError {
+  return new ToolsealError(ClientErrorCode.Aborted, `call to ${envelope.tool} was aborted`, { tool: envelope.tool, request_id: envelope.request_id });
 }
 
 /**
@@ -133,6 +184,11 @@ export class ToolClient {
   private readonly writer: NewlineMessageWriter;
   private readonly connection: MessageConnection;
   private readonly pending = new Set<PendingCall>();
+  private readonly deadlines = new Deadlines<PendingCall>();
+  private readonly forgetCall = (call: PendingCall): void => {
+    this.pending.delete(call);
+    this.deadlines.delete(call);
+  };
   private readonly abortGroups = new AbortGroups();
   private readonly sinks = new Map<string, Set<JobSink>>();
   private readonly untracked = new Map<string, JobStatusUpdate[]>();
@@ -371,32 +427,15 @@ export class ToolClient {
   private send(envelope: Envelope, options: CallOptions): Promise<VerifiedResponse> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const signal = options.signal;
-    const details = { tool: envelope.tool, request_id: envelope.request_id };
     return new Promise<VerifiedResponse>((resolve, reject) => {
       if (signal?.aborted) {
-        reject(new ToolsealError(ClientErrorCode.Aborted, `call to ${envelope.tool} was aborted`, details));
+        reject(abortedError(envelope));
         return;
       }
-      let timer: NodeJS.Timeout | undefined;
-      let unsubscribe: (() => void) | undefined;
-      /** Settles once: later answers, timeouts and aborts find it gone and do nothing. */
-      const settle = (done: () => void): void => {
-        if (!this.pending.delete(call)) return;
-        clearTimeout(timer);
-        unsubscribe?.();
-        done();
-      };
-      const call: PendingCall = { fail: (error) => settle(() => reject(error)) };
+      const call = new PendingCall(envelope, timeoutMs, resolve, reject, this.forgetCall);
       this.pending.add(call);
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(
-          () => call.fail(new ToolsealError(ClientErrorCode.Timeout, `call to ${envelope.tool} timed out after ${timeoutMs} ms`, { ...details, timeout_ms: timeoutMs })),
-          timeoutMs,
-        );
-      }
-      if (signal) {
-        unsubscribe = this.abortGroups.add(signal, () => call.fail(new ToolsealError(ClientErrorCode.Aborted, `call to ${envelope.tool} was aborted`, details)));
-      }
+      if (call.deadline !== Infinity) this.deadlines.add(call);
+      if (signal) call.unsubscribe = this.abortGroups.add(signal, () => call.fail(abortedError(envelope)));
 
       let answer: Promise<unknown>;
       try {
@@ -407,18 +446,24 @@ export class ToolClient {
         return;
       }
       answer.then(
-        (result) => {
-          if (!this.pending.has(call)) return;
-          const verified = this.checkResponse(result, envelope);
-          settle(() => (verified instanceof ToolsealError ? reject(verified) : resolve(verified)));
-        },
-        (error: unknown) => {
-          if (!this.pending.has(call)) return;
-          const failure = this.callError(error, envelope);
-          settle(() => reject(failure));
-        },
+        (result) => this.answered(call, result),
+        (error: unknown) => this.failed(call, error),
       );
     });
+  }
+
+  /** A call's answer: settles it with the verified response, or with why it did not verify. */
+  private answered(call: PendingCall, result: unknown): void {
+    if (!call.open) return;
+    const verified = this.checkResponse(result, call.envelope);
+    if (verified instanceof ToolsealError) call.fail(verified);
+    else call.resolve(verified);
+  }
+
+  /** A call's JSON-RPC error (or a lost connection). */
+  private failed(call: PendingCall, error: unknown): void {
+    if (!call.open) return;
+    call.fail(this.callError(error, call.envelope));
   }
 
   /** The verified response, or the error to reject with (after reporting the security event). */
