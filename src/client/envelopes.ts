@@ -156,7 +156,9 @@ export function verifyResponse(value: unknown, expected: ResponseExpectation): V
   if (response.server_id !== expected.serverId) {
     return fail('server-id', `response comes from server ${JSON.stringify(response.server_id)}, not ${JSON.stringify(expected.serverId)}`);
   }
-  return { ok: true, value: { ...fromWireResponse(response), wire: response } };
+  const verified = fromWireResponse(response) as VerifiedResponse;
+  verified.wire = response;
+  return { ok: true, value: verified };
 }
 
 /** Checks a `job/status` notification: JSON shape, schema, signature, server id, and that the job is ours. */
@@ -170,7 +172,9 @@ export function verifyJobStatus(value: unknown, expected: JobStatusExpectation):
   if (status.client_id !== expected.clientId) {
     return fail('client-id', `job status is addressed to client ${JSON.stringify(status.client_id)}, not ${JSON.stringify(expected.clientId)}`);
   }
-  return { ok: true, value: { ...fromWireJobStatus(status), wire: status } };
+  const verified = fromWireJobStatus(status) as JobStatusUpdate;
+  verified.wire = status;
+  return { ok: true, value: verified };
 }
 
 function checkSigned<T extends { signature: string }>(

@@ -79,16 +79,11 @@ export function fromWireEnvelope(envelope: Envelope): CallRequest {
 
 /** Puts a call on the wire, unsigned. `args` is omitted when undefined. */
 export function toWireEnvelope(call: Omit<CallRequest, 'args'> & { args?: JsonObject }): UnsignedEnvelope {
-  const head: Partial<UnsignedEnvelope> = call.args === undefined ? {} : { args: call.args };
-  return Object.assign(head, {
-    client_id: call.clientId,
-    nonce: call.nonce,
-    request_id: call.requestId,
-    server_id: call.serverId,
-    tool: call.tool,
-    ts_ms: call.tsMs,
-    v: PROTOCOL_VERSION,
-  });
+  const { clientId, nonce, requestId, serverId, tool, tsMs } = call;
+  if (call.args === undefined) {
+    return { client_id: clientId, nonce, request_id: requestId, server_id: serverId, tool, ts_ms: tsMs, v: PROTOCOL_VERSION };
+  }
+  return { args: call.args, client_id: clientId, nonce, request_id: requestId, server_id: serverId, tool, ts_ms: tsMs, v: PROTOCOL_VERSION };
 }
 
 /** Puts a reply on the wire, unsigned. */
