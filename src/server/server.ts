@@ -13,6 +13,7 @@ import type { Logger } from './logger';
 import { CallPipeline } from './pipeline';
 import { MemoryReplayStore, type ReplayStore } from './replayStore';
 import { DEFAULT_SETTINGS, SHUTDOWN_BUDGET_MS, type ServerSettings } from './settings';
+import { NumberQueue } from './numberQueue';
 
 /** What a server is built from; everything but the keyring has a default. */
 export interface ToolServerOptions {
@@ -98,7 +99,8 @@ export class ToolServer {
   /** Messages handed to vscode-jsonrpc and not yet dispatched by it, and their line lengths (see INPUT_QUEUE_HIGH). */
   private queuedMessages = 0;
   private queuedBytes = 0;
-  private readonly queuedSizes = new WeakMap<Message, number>();
+  /** Their line lengths, oldest first: vscode-jsonrpc dispatches in arrival order. */
+  private readonly queuedSizes = new NumberQueue();
   private outputBlocked = false;
   private inputBacklogged = false;
   private readingPaused = false;
@@ -158,7 +160,7 @@ export class ToolServer {
         messageStrategy: {
           handleMessage: (message, next) => {
             this.queuedMessages--;
-            this.queuedBytes -= this.queuedSizes.get(message) ?? 0;
+            this.queuedBytes -= this.queuedSizes.shift();
             this.updateInputFlow();
             return next(message);
           },
@@ -195,7 +197,7 @@ export class ToolServer {
     this.reader.onError((err) => this.logger.warn('input_error', { error: String(err) }));
     this.writer.onBackpressure((blocked) => this.onBackpressure(blocked));
     this.writer.onError(([err]) => this.onOutputBroken(err));
-    this.connection.onRequest(async (method, params) => this.dispatch(method, params));
+    this.connection.onRequest((method, params) => this.dispatch(method, params));
     this.connection.onNotification((method, params) => {
       // A `call` without an id gets no answer and runs no tool; unknown
       // notifications are ignored.
@@ -391,7 +393,7 @@ export class ToolServer {
           // Every message passed on is queued by vscode-jsonrpc once and dispatched once
           // (duplicate request ids never get here), so this count stays exact.
           const bytes = reader.currentLineBytes;
-          this.queuedSizes.set(message, bytes);
+          this.queuedSizes.push(bytes);
           this.queuedMessages++;
           this.queuedBytes += bytes;
           callback(message);
