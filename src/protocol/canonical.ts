@@ -144,10 +144,12 @@ function isInCanonicalOrder(v: unknown): boolean {
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
       const record = v as Record<string, unknown>;
-      const keys = Object.keys(record);
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        if (i > 0 && !(keys[i - 1]! < key)) return false;
+      // for-in lists own keys in the order Object.keys does, without making an array.
+      let previous: string | undefined;
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) return false;
+        if (previous !== undefined && !(previous < key)) return false;
+        previous = key;
         const member = record[key];
         if (key === 'toJSON' && member != null) return false;
         if (member !== undefined && !isInCanonicalOrder(member)) return false;

@@ -263,7 +263,10 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
  * peers that split lines on Unicode separators.
  */
 function serialize(msg: Message): string {
-  return (messageText(msg) ?? JSON.stringify(msg)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) + '\n';
+  const text = messageText(msg) ?? JSON.stringify(msg);
+  // Checked first: the replace allocates even when it finds nothing.
+  const separated = text.includes('\u2028') || text.includes('\u2029');
+  return (separated ? text.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`) : text) + '\n';
 }
 
 /**
