@@ -42,7 +42,11 @@ function isAcceptable(v: unknown, depth: number, maxDepth: number): boolean {
       if (v === null) return true;
       if (depth > maxDepth) return false;
       if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) if (!isAcceptable(v[i], depth + 1, maxDepth)) return false;
+        for (let i = 0; i < v.length; i++) {
+          const item: unknown = v[i];
+          // Numbers, the common bulk, skip the call.
+          if (typeof item === 'number' ? !Number.isFinite(item) : !isAcceptable(item, depth + 1, maxDepth)) return false;
+        }
         return true;
       }
       const record = v as Record<string, unknown>;
