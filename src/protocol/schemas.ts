@@ -78,6 +78,9 @@ export class SchemaRegistry {
       coerceTypes: false,
       removeAdditional: false,
       validateSchema: options.checkAgainstMetaSchema === true,
+      // Ajv's pass over the generated code saves nothing measurable on these
+      // small schemas at run time and costs about a fifth of the start-up compile.
+      code: { optimize: false },
     });
     this.envelope = compiled(ajv, readJson(path.join(schemaDir, 'envelope.schema.json')));
     this.response = compiled(ajv, readJson(path.join(schemaDir, 'response.schema.json')));
