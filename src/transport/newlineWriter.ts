@@ -14,7 +14,9 @@ export interface NewlineMessageWriterOptions {
    * While this answers true, a batch ready to go waits one more event-loop
    * turn for more lines (a server: requests read but not answered yet will
    * answer within a few turns). Bounded by `maxBatchLines`, `maxHoldTurns` and `maxHoldMs`,
-   * so a slow answer never holds the others back for long.
+   * so a slow answer never holds the others back for long. When it answers
+   * false as a line is queued, the batch is written at once. Without it,
+   * the lines of one turn go out together at the end of the turn.
    */
   holdWhile?: () => boolean;
   /** A batch this long is written at once (default 64). */
@@ -109,7 +111,12 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
       if (this.queue.length === 0) this.batchStartedAt = performance.now();
       this.queue.push(line);
       this.queuedWaiters.push(resolve);
-      this.scheduled ??= setImmediate(() => this.onTurn());
+      if (this.holdWhile !== undefined && !this.holdWhile()) {
+        // Nothing more is coming soon: waiting a turn would only add latency.
+        this.writeBatch();
+      } else {
+        this.scheduled ??= setImmediate(() => this.onTurn());
+      }
     });
   }
 
