@@ -172,6 +172,22 @@ describe('NewlineMessageWriter', () => {
     expect(out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('writes at once, with whatever is held, when holdWhile says nothing more is coming', () => {
+    const output = new PassThrough();
+    const out = collect(output);
+    let moreComing = true;
+    const writer = new NewlineMessageWriter(output, { holdWhile: () => moreComing, maxHoldMs: Number.POSITIVE_INFINITY });
+    const spy = jest.spyOn(output, 'write');
+    void writer.write({ jsonrpc: '2.0', id: 1, result: 1 } as Message);
+    expect(spy).not.toHaveBeenCalled();
+    moreComing = false;
+    void writer.write({ jsonrpc: '2.0', id: 2, result: 2 } as Message);
+    // No turn has passed: both lines went out in one write.
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(String(spy.mock.calls[0]![0])).toBe('{"jsonrpc":"2.0","id":1,"result":1}\n{"jsonrpc":"2.0","id":2,"result":2}\n');
+    void out;
+  });
+
   it('holds a batch for at most maxHoldMs', async () => {
     const output = new PassThrough();
     const writer = new NewlineMessageWriter(output, { holdWhile: () => true, maxHoldTurns: 1_000_000, maxHoldMs: 0 });
