@@ -1,6 +1,7 @@
 import type { JobManager } from '../jobs';
 import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
+import { andThen, isPending, type Eventually } from '../protocol/eventually';
 import type { HmacKey } from '../protocol/hmacKey';
 import type { Keyring } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
@@ -64,32 +65,47 @@ export class CallPipeline {
     return this.deps.settings.maxDepth;
   }
 
-  /** Runs a whole call: params in, signed response out (or a ToolsealError). */
-  async handle(params: unknown): Promise<Response> {
-    const call = await this.authenticate(params);
-    return this.dispatch(call);
+  /**
+   * Runs a whole call: params in, signed response out (or a ToolsealError).
+   * Synchronous (a response, or a throw) when every step is: the in-memory
+   * replay store and a synchronous tool; a promise as soon as one waits.
+   */
+  handle(params: unknown): Eventually<Response> {
+    return andThen(this.authenticateNow(params), (call) => this.dispatchNow(call));
   }
 
   /** Steps 1-5: shape, signature, server id, freshness, replay. Returns the verified call. */
   async authenticate(params: unknown): Promise<CallRequest> {
+    return this.authenticateNow(params);
+  }
+
+  /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
+  async dispatch(call: CallRequest): Promise<Response> {
+    return this.dispatchNow(call);
+  }
+
+  private authenticateNow(params: unknown): Eventually<CallRequest> {
     const envelope = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
     this.checkSignature(envelope);
     checkServer(envelope, this.deps.keyring.serverId);
     const now = this.now();
     checkFreshness(envelope, now, this.deps.settings.maxSkewMs);
-    await this.checkReplay(envelope, now);
-    return fromWireEnvelope(envelope);
+    return andThen(this.checkReplay(envelope, now), () => fromWireEnvelope(envelope));
   }
 
-  /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
-  async dispatch(call: CallRequest): Promise<Response> {
+  private dispatchNow(call: CallRequest): Eventually<Response> {
+    const fail = (err: unknown): never => {
+      throw this.withSignedResponse(call, this.asCallError(err, call));
+    };
     try {
       const tool = this.lookupTool(call);
       validateArgs(tool, call.args);
-      const reply = await this.execute(tool, call);
-      return this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error ?? null });
+      const response = andThen(this.execute(tool, call), (reply) =>
+        this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error ?? null }),
+      );
+      return isPending(response) ? response.catch(fail) : response;
     } catch (err) {
-      throw this.withSignedResponse(call, this.asCallError(err, call));
+      return fail(err);
     }
   }
 
@@ -113,14 +129,15 @@ export class CallPipeline {
     if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
   }
 
-  private async checkReplay(envelope: Envelope, now: number): Promise<void> {
+  private checkReplay(envelope: Envelope, now: number): Eventually<void> {
     const expiresMs = now + 2 * this.deps.settings.maxSkewMs;
-    const verdict = await this.deps.replay.remember(envelope.client_id, envelope.nonce, expiresMs, now);
-    if (verdict === 'replayed') throw new ToolsealError(ErrorCode.ReplayedNonce, 'replayed nonce');
-    if (verdict === 'full') {
-      this.deps.logger.warn('replay_cache_full', { client_id: envelope.client_id });
-      throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache is full, try again later');
-    }
+    return andThen(this.deps.replay.remember(envelope.client_id, envelope.nonce, expiresMs, now), (verdict) => {
+      if (verdict === 'replayed') throw new ToolsealError(ErrorCode.ReplayedNonce, 'replayed nonce');
+      if (verdict === 'full') {
+        this.deps.logger.warn('replay_cache_full', { client_id: envelope.client_id });
+        throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache is full, try again later');
+      }
+    });
   }
 
   private lookupTool(call: CallRequest): RegisteredTool {
@@ -129,16 +146,35 @@ export class CallPipeline {
     return tool;
   }
 
-  private async execute(tool: RegisteredTool, call: CallRequest): Promise<ToolReply> {
-    let reply: ToolReply;
+  /** Step 8: runs the tool and checks what it answers. */
+  private execute(tool: RegisteredTool, call: CallRequest): Eventually<ToolReply> {
+    let reply: Eventually<ToolReply>;
     try {
-      reply = await tool.definition.run(call.args, this.contextFor(call));
+      reply = tool.definition.run(call.args, this.contextFor(call));
     } catch (err) {
-      if (err instanceof ToolsealError) throw err;
-      const message = err instanceof Error ? err.message : String(err);
-      this.deps.logger.warn('tool_failed', { tool: call.tool, request_id: call.requestId, error: message });
-      throw new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${summarize(message)}`);
+      throw this.toolFailure(err, call);
     }
+    if (isPending(reply)) {
+      return reply.then(
+        (settled) => this.checkReply(tool, call, settled),
+        (err: unknown) => {
+          throw this.toolFailure(err, call);
+        },
+      );
+    }
+    return this.checkReply(tool, call, reply);
+  }
+
+  /** A handler that threw: its own ToolsealError, or -32014 with the first line of its message. */
+  private toolFailure(err: unknown, call: CallRequest): ToolsealError {
+    if (err instanceof ToolsealError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    this.deps.logger.warn('tool_failed', { tool: call.tool, request_id: call.requestId, error: message });
+    return new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${summarize(message)}`);
+  }
+
+  /** The handler's reply, if it is one the server can sign and send. */
+  private checkReply(tool: RegisteredTool, call: CallRequest, reply: ToolReply): ToolReply {
     // A handler that answers no reply object failed as surely as one that threw
     // (reading `result` off undefined would otherwise end as -32603).
     if (typeof reply !== 'object' || reply === null) {

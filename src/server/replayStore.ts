@@ -1,4 +1,5 @@
 import { hash, randomBytes } from 'node:crypto';
+import type { Eventually } from '../protocol/eventually';
 import { NonceTable } from './nonceTable';
 
 /** What recording a (client_id, nonce) pair found. */
@@ -15,8 +16,9 @@ export interface ReplayStore {
    * seen (and is now recorded until `expiresMs`), `replayed` when it was,
    * `full` when the store cannot take another entry (the caller must refuse
    * the call: forgetting an unexpired entry would let it be replayed).
+   * A store that answers at once (in memory) may return the verdict itself.
    */
-  remember(clientId: string, nonce: string, expiresMs: number, nowMs: number): Promise<ReplayVerdict>;
+  remember(clientId: string, nonce: string, expiresMs: number, nowMs: number): Eventually<ReplayVerdict>;
   /** Number of entries currently held. */
   size(): Promise<number>;
 }
@@ -36,12 +38,8 @@ export class MemoryReplayStore implements ReplayStore {
     this.table = new NonceTable(maxEntries);
   }
 
-  async remember(clientId: string, nonce: string, expiresMs: number, nowMs: number): Promise<ReplayVerdict> {
-    return this.rememberSync(clientId, nonce, expiresMs, nowMs);
-  }
-
-  /** The same as remember, for callers that want no promise. */
-  rememberSync(clientId: string, nonce: string, expiresMs: number, nowMs: number): ReplayVerdict {
+  /** Answers at once: no promise. */
+  remember(clientId: string, nonce: string, expiresMs: number, nowMs: number): ReplayVerdict {
     // The length prefix keeps ("a", "bc") and ("ab", "c") apart.
     // Hex output keeps the digest on the JS heap (a Buffer per call would be external memory).
     const digest = hash('sha256', `${this.hashKey}${clientId.length}:${clientId}${nonce}`, 'hex');

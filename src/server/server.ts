@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createMessageConnection, ResponseError, type Message, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
 import { JobManager, MemoryJobStore, type JobStore, type JobUpdate } from '../jobs';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
+import { isPending, type Eventually } from '../protocol/eventually';
 import type { Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { signInPlace } from '../protocol/signing';
@@ -34,7 +35,7 @@ export interface ServerStreams {
 }
 
 /** Extra JSON-RPC methods a front end adds on the same connection (MCP, for one). */
-export type MethodHandler = (params: unknown) => Promise<unknown>;
+export type MethodHandler = (params: unknown) => Eventually<unknown>;
 /** A handler for client notifications of one method. */
 export type NotificationHandler = (params: unknown) => void;
 
@@ -269,17 +270,26 @@ export class ToolServer {
     this.finish();
   }
 
-  private async dispatch(method: string, params: unknown): Promise<unknown> {
+  /** Runs a method's handler; its failures become JSON-RPC errors. Synchronous when the handler is. */
+  private dispatch(method: string, params: unknown): Eventually<unknown> {
     const handler = this.methods.get(method);
     if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, 'Method not found', { method });
+    const fail = (err: unknown): never => {
+      throw this.asResponseError(method, err);
+    };
     try {
-      return await handler(params);
+      const result = handler(params);
+      return isPending(result) ? result.catch(fail) : result;
     } catch (err) {
-      if (err instanceof ToolsealError) throw new ResponseError(err.code, err.message, err.data);
-      if (err instanceof ResponseError) throw err;
-      this.logger.error('internal_error', { method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      throw new ResponseError(ErrorCode.InternalError, 'Internal error');
+      return fail(err);
     }
+  }
+
+  private asResponseError(method: string, err: unknown): ResponseError<unknown> {
+    if (err instanceof ToolsealError) return new ResponseError(err.code, err.message, err.data);
+    if (err instanceof ResponseError) return err;
+    this.logger.error('internal_error', { method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    return new ResponseError(ErrorCode.InternalError, 'Internal error');
   }
 
   private answerRejectedLine(rejected: RejectedLine): void {

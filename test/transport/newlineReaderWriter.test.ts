@@ -309,7 +309,7 @@ describe('NewlineMessageWriter', () => {
       { jsonrpc: '2.0', id: 7, method: 'call', params: withJsonText(params, JSON.stringify(params)) },
       { jsonrpc: '2.0', method: 'job/status', params: withJsonText({ n: 1 }, '{"n":1}') },
       { jsonrpc: '2.0', id: 'r1', result: withJsonText(result, JSON.stringify(result)) },
-    ] as Message[];
+    ] as unknown as Message[];
     for (const message of messages) void writer.write(message);
     await writer.flush();
     const expected = messages.map((m) => JSON.stringify(m).replace('\u2028', '\\u2028')).join('\n') + '\n';
