@@ -27,6 +27,9 @@ export interface NewlineMessageWriterOptions {
   maxHoldMs?: number;
 }
 
+/** What `write` answers for a line that went out at once. */
+const WRITTEN: Promise<void> = Promise.resolve();
+
 /**
  * Writes line-delimited JSON-RPC. A broken stream (EPIPE, destroyed) is
  * reported once on `onError`; after that writes are dropped and their
@@ -34,9 +37,10 @@ export interface NewlineMessageWriterOptions {
  */
 export class NewlineMessageWriter extends AbstractMessageWriter implements MessageWriter {
   private readonly backpressureEmitter = new Emitter<boolean>();
-  /** Lines waiting for this tick's batch, and whoever awaits them. */
+  /** Lines waiting for the next batch, and the promise their writers hold (one per batch). */
   private queue: string[] = [];
-  private queuedWaiters: Array<() => void> = [];
+  private batchWritten: Promise<void> | undefined;
+  private resolveBatch: (() => void) | undefined;
   private scheduled: NodeJS.Immediate | undefined;
   /** Batches handed to the stream whose write callback has not run yet. */
   private inFlight = 0;
@@ -99,7 +103,7 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
    */
   write(msg: Message): Promise<void> {
     if (this.broken) {
-      return Promise.resolve();
+      return WRITTEN;
     }
     let line: string;
     try {
@@ -107,17 +111,16 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return new Promise<void>((resolve) => {
-      if (this.queue.length === 0) this.batchStartedAt = performance.now();
-      this.queue.push(line);
-      this.queuedWaiters.push(resolve);
-      if (this.holdWhile !== undefined && !this.holdWhile()) {
-        // Nothing more is coming soon: waiting a turn would only add latency.
-        this.writeBatch();
-      } else {
-        this.scheduled ??= setImmediate(() => this.onTurn());
-      }
-    });
+    if (this.queue.length === 0) this.batchStartedAt = performance.now();
+    this.queue.push(line);
+    if (this.holdWhile !== undefined && !this.holdWhile()) {
+      // Nothing more is coming soon: waiting a turn would only add latency.
+      this.writeBatch();
+      return WRITTEN;
+    }
+    this.scheduled ??= setImmediate(() => this.onTurn());
+    this.batchWritten ??= new Promise<void>((resolve) => (this.resolveBatch = resolve));
+    return this.batchWritten;
   }
 
   /**
@@ -186,15 +189,14 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
       return;
     }
     const data = this.queue.join('');
-    const waiters = this.queuedWaiters;
+    const resolveBatch = this.resolveBatch;
     this.queue = [];
-    this.queuedWaiters = [];
+    this.batchWritten = undefined;
+    this.resolveBatch = undefined;
     if (!this.broken) {
       this.handToStream(data);
     }
-    for (const resolve of waiters) {
-      resolve();
-    }
+    resolveBatch?.();
   }
 
   private handToStream(data: string): void {
