@@ -10,8 +10,3 @@ export type Eventually<T> = T | Promise<T>;
 export function isPending<T>(value: Eventually<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
-
-/** `next(value)`, now if `value` is here, else once it arrives. A throw stays synchronous when everything was. */
-export function andThen<T, R>(value: Eventually<T>, next: (value: T) => Eventually<R>): Eventually<R> {
-  return isPending(value) ? value.then(next) : next(value);
-}

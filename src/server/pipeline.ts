@@ -1,7 +1,7 @@
 import type { JobManager } from '../jobs';
 import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
-import { andThen, isPending, type Eventually } from '../protocol/eventually';
+import { isPending, type Eventually } from '../protocol/eventually';
 import type { HmacKey } from '../protocol/hmacKey';
 import type { Keyring } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
@@ -17,7 +17,7 @@ import {
 import type { RegisteredTool, ToolRegistry } from '../tools/registry';
 import type { ToolContext, ToolReply } from '../tools/tool';
 import type { Logger } from './logger';
-import type { ReplayStore } from './replayStore';
+import type { ReplayStore, ReplayVerdict } from './replayStore';
 
 /** The settings the call pipeline reads. */
 export interface PipelineSettings {
@@ -55,6 +55,9 @@ export class CallPipeline {
   /** Verified against when the client id is unknown, so both failures cost the same. */
   private readonly decoyKeys: readonly HmacKey[];
 
+  /** The tool list, for list_tools; one function shared by every call's context. */
+  private readonly catalog = (): ReturnType<ToolRegistry['list']> => this.deps.tools.list();
+
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
     this.decoyKeys = [deps.keyring.serverKey];
@@ -71,7 +74,9 @@ export class CallPipeline {
    * replay store and a synchronous tool; a promise as soon as one waits.
    */
   handle(params: unknown): Eventually<Response> {
-    return andThen(this.authenticateNow(params), (call) => this.dispatchNow(call));
+    // Each step's "later" branch builds its closure only when it is taken.
+    const call = this.authenticateNow(params);
+    return isPending(call) ? call.then((verified) => this.dispatchNow(verified)) : this.dispatchNow(call);
   }
 
   /** Steps 1-5: shape, signature, server id, freshness, replay. Returns the verified call. */
@@ -90,23 +95,43 @@ export class CallPipeline {
     checkServer(envelope, this.deps.keyring.serverId);
     const now = this.now();
     checkFreshness(envelope, now, this.deps.settings.maxSkewMs);
-    return andThen(this.checkReplay(envelope, now), () => fromWireEnvelope(envelope));
+    const expiresMs = now + 2 * this.deps.settings.maxSkewMs;
+    const verdict = this.deps.replay.remember(envelope.client_id, envelope.nonce, expiresMs, now);
+    if (isPending(verdict)) return verdict.then((settled) => this.afterReplayCheck(envelope, settled));
+    return this.afterReplayCheck(envelope, verdict);
+  }
+
+  /** Step 5's outcome: the verified call, or -32003 / -32013. */
+  private afterReplayCheck(envelope: Envelope, verdict: ReplayVerdict): CallRequest {
+    if (verdict === 'replayed') throw new ToolsealError(ErrorCode.ReplayedNonce, 'replayed nonce');
+    if (verdict === 'full') {
+      this.deps.logger.warn('replay_cache_full', { client_id: envelope.client_id });
+      throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache is full, try again later');
+    }
+    return fromWireEnvelope(envelope);
   }
 
   private dispatchNow(call: CallRequest): Eventually<Response> {
-    const fail = (err: unknown): never => {
-      throw this.withSignedResponse(call, this.asCallError(err, call));
-    };
     try {
       const tool = this.lookupTool(call);
       validateArgs(tool, call.args);
-      const response = andThen(this.execute(tool, call), (reply) =>
-        this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error ?? null }),
-      );
-      return isPending(response) ? response.catch(fail) : response;
+      const reply = this.execute(tool, call);
+      if (isPending(reply)) {
+        return reply.then((settled) => this.signedSuccess(call, settled)).catch((err: unknown) => this.failCall(call, err));
+      }
+      return this.signedSuccess(call, reply);
     } catch (err) {
-      return fail(err);
+      return this.failCall(call, err);
     }
+  }
+
+  private signedSuccess(call: CallRequest, reply: ToolReply): Response {
+    return this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error ?? null });
+  }
+
+  /** Steps 6-8 failed: the error, carrying a signed error response. */
+  private failCall(call: CallRequest, err: unknown): never {
+    throw this.withSignedResponse(call, this.asCallError(err, call));
   }
 
   /** Signs a reply to `call` with the server key. */
@@ -127,17 +152,6 @@ export class CallPipeline {
     const keys = this.deps.keyring.clients.get(envelope.client_id);
     const valid = verifySigned(keys ?? this.decoyKeys, envelope);
     if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
-  }
-
-  private checkReplay(envelope: Envelope, now: number): Eventually<void> {
-    const expiresMs = now + 2 * this.deps.settings.maxSkewMs;
-    return andThen(this.deps.replay.remember(envelope.client_id, envelope.nonce, expiresMs, now), (verdict) => {
-      if (verdict === 'replayed') throw new ToolsealError(ErrorCode.ReplayedNonce, 'replayed nonce');
-      if (verdict === 'full') {
-        this.deps.logger.warn('replay_cache_full', { client_id: envelope.client_id });
-        throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache is full, try again later');
-      }
-    });
   }
 
   private lookupTool(call: CallRequest): RegisteredTool {
@@ -208,7 +222,7 @@ export class CallPipeline {
       fingerprint: this.deps.fingerprint,
       jobs: this.deps.jobs,
       pollIntervalMs: this.deps.settings.pollIntervalMs,
-      catalog: () => this.deps.tools.list(),
+      catalog: this.catalog,
     };
   }
 

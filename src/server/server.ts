@@ -274,14 +274,14 @@ export class ToolServer {
   private dispatch(method: string, params: unknown): Eventually<unknown> {
     const handler = this.methods.get(method);
     if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, 'Method not found', { method });
-    const fail = (err: unknown): never => {
-      throw this.asResponseError(method, err);
-    };
     try {
       const result = handler(params);
-      return isPending(result) ? result.catch(fail) : result;
+      if (!isPending(result)) return result;
+      return result.catch((err: unknown) => {
+        throw this.asResponseError(method, err);
+      });
     } catch (err) {
-      return fail(err);
+      throw this.asResponseError(method, err);
     }
   }
 
