@@ -266,7 +266,7 @@ function renderTables(/** @type {Record<string, any>} */ results, withMachine = 
   parts.push(`Each figure: median of ${results.config.rounds} rounds (min–max); systems alternated toolseal, bare, SDK in every round. MB = 10^6 bytes.`);
   if (Object.keys(results.summary).length > 0) parts.push(`### Side by side\n\n${report.comparisonTable(results.summary, results.config)}`);
   if (Object.keys(results.toolsealOnly).length > 0) parts.push(`### toolseal only\n\n${report.toolsealOnlyTable(results.toolsealOnly, results.config)}`);
-  if (results.costSplit) parts.push(`### Per-call cost split (server side, in-process)\n\n${report.costSplitTable(results.costSplit)}`);
+  if (results.costSplit) parts.push(`### Per-call cost split (in-process)\n\n${report.costSplitTable(results.costSplit)}`);
   if (results.targets.length > 0) parts.push(`### Targets\n\n${report.targetsTable(results.targets)}`);
   return parts.join('\n\n') + '\n';
 }
@@ -325,9 +325,10 @@ over the timed calls: on a shared machine it moves much less than throughput.
 ### Machine
 
 ${results.machine.cpuModel}, ${results.machine.cores} cores, ${report.num(results.machine.memoryBytes / 2 ** 30, 0)} GiB, Node ${results.machine.node},
-${results.machine.platform}, ${results.machine.date.slice(0, 10)}. Other test suites ran on the same
-machine at the same time, which is why systems alternate and figures are medians
-of rounds with their min–max.
+${results.machine.platform}, ${results.machine.date.slice(0, 10)}. The machine is shared with
+other work, and its speed moves from minute to minute, which is why systems
+alternate and figures are medians of rounds with their min–max: compare the
+ratios of one run, not absolute figures across runs.
 
 ${renderTables(results, false)}
 ### The targets

@@ -20,6 +20,12 @@ const { DEFAULT_SETTINGS } = require('../../dist/server/settings');
 const { silentLogger } = require('../../dist/server/logger');
 const { ToolRegistry, loadToolModules } = require('../../dist/tools/registry');
 const { JobManager, MemoryJobStore } = require('../../dist/jobs');
+const { PassThrough } = require('node:stream');
+const { createMessageConnection } = require('vscode-jsonrpc/node');
+const { ToolClient } = require('../../dist/client');
+const { ToolServer } = require('../../dist/server/server');
+const { NewlineMessageReader, NewlineMessageWriter } = require('../../dist/transport');
+const { exactSum } = require('../../dist/tools/exactSum');
 const { summarize } = require('./stats');
 const { ephemeralKeyring } = require('./systems');
 
@@ -62,10 +68,32 @@ async function costSplit(config) {
   const sampleResponse = await pipeline.handle(signEnvelope(clientKey, fields));
   const expectation = { serverKey: keyring.serverKey, serverId: keyring.serverId, requestId: sampleResponse.request_id, schemas };
 
+  // Both ends in this process over PassThrough pairs: a call's whole CPU path
+  // (framing, vscode-jsonrpc, and for toolseal every check on both sides) with
+  // no pipes, no other process and no wake-ups.
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const server = new ToolServer({ keyring, logger: silentLogger, schemas }, { input: toServer, output: toClient });
+  server.start();
+  const client = ToolClient.connect({ readable: toClient, writable: toServer }, { keyring: document, clientId: 'bench-client', schemas });
+  const bareIn = new PassThrough();
+  const bareOut = new PassThrough();
+  const bareServer = createMessageConnection(new NewlineMessageReader(bareIn, { maxLineBytes: 1 << 20 }), new NewlineMessageWriter(bareOut));
+  bareServer.onRequest('batch_sum', (/** @type {{numbers: number[]}} */ p) => ({ count: p.numbers.length, total: exactSum(p.numbers) }));
+  bareServer.listen();
+  const bareClient = createMessageConnection(new NewlineMessageReader(bareOut, { maxLineBytes: 1 << 20 }), new NewlineMessageWriter(bareIn));
+  bareClient.listen();
+  /** ns per sequential call of `call`. */
+  const roundTrips = async (/** @type {() => Promise<unknown>} */ call) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < config.dispatchOps; i++) await call();
+    return Number(process.hrtime.bigint() - t0) / config.dispatchOps;
+  };
+
   /** @type {Record<string, {describe: string, run: () => Promise<number>}>} */
   const steps = {
     canonicalize: {
-      describe: 'json-canonicalize (RFC 8785) of the envelope without its signature',
+      describe: 'canonicalize (RFC 8785) of the envelope without its signature: keys already in order, so JSON.stringify',
       run: async () => timeSync(() => canonicalize(unsigned), config.ops),
     },
     hmac: {
@@ -97,6 +125,14 @@ async function costSplit(config) {
       describe: 'client: verifyResponse of a signed batch_sum response (shape, schema, signature, ids)',
       run: async () => timeSync(() => verifyResponse(sampleResponse, expectation).ok, config.ops),
     },
+    roundTrip: {
+      describe: 'ToolClient.call to a ToolServer in the same process, one at a time: the whole CPU path of a call, both sides',
+      run: async () => roundTrips(() => client.call('batch_sum', { numbers: [1, 2, 3] })),
+    },
+    bareRoundTrip: {
+      describe: 'the same with the bare transport (vscode-jsonrpc and our framing at both ends, no envelope, no checks)',
+      run: async () => roundTrips(() => bareClient.sendRequest('batch_sum', { numbers: [1, 2, 3] })),
+    },
   };
 
   /** @type {Record<string, {describe: string, nsPerOp: import('./stats').Summary}>} */
@@ -111,6 +147,10 @@ async function costSplit(config) {
   }
   for (const [name, step] of Object.entries(steps)) result[name] = { describe: step.describe, nsPerOp: summarize(/** @type {number[]} */ (samples[name])) };
   jobs.close();
+  await client.close({ graceMs: 1_000 });
+  await server.finished;
+  bareClient.dispose();
+  bareServer.dispose();
   return result;
 }
 
