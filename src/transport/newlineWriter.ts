@@ -19,7 +19,10 @@ export interface NewlineMessageWriterOptions {
    * the lines of one turn go out together at the end of the turn.
    */
   holdWhile?: () => boolean;
-  /** A batch this long is written at once (default 64). */
+  /**
+   * A batch this long is written at once (default 16), so the reader can
+   * start on it while the rest of a burst of answers is still being made.
+   */
   maxBatchLines?: number;
   /** Turns a batch may wait for `holdWhile` (default 32). */
   maxHoldTurns?: number;
@@ -63,7 +66,7 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
   ) {
     super();
     this.holdWhile = options.holdWhile;
-    this.maxBatchLines = options.maxBatchLines ?? 64;
+    this.maxBatchLines = options.maxBatchLines ?? 16;
     this.maxHoldTurns = options.maxHoldTurns ?? 32;
     this.maxHoldMs = options.maxHoldMs ?? 0.5;
     const onDrain = (): void => {
@@ -113,8 +116,9 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
     }
     if (this.queue.length === 0) this.batchStartedAt = performance.now();
     this.queue.push(line);
-    if (this.holdWhile !== undefined && !this.holdWhile()) {
-      // Nothing more is coming soon: waiting a turn would only add latency.
+    if (this.queue.length >= this.maxBatchLines || (this.holdWhile !== undefined && !this.holdWhile())) {
+      // A full batch, or nothing more is coming soon: waiting a turn would
+      // only add latency (and a full batch lets the reader start on it).
       this.writeBatch();
       return WRITTEN;
     }

@@ -172,6 +172,20 @@ describe('NewlineMessageWriter', () => {
     expect(out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('writes each full batch (maxBatchLines) at once, so the reader can start on it', async () => {
+    const output = new PassThrough();
+    const out = collect(output);
+    const writer = new NewlineMessageWriter(output, { maxBatchLines: 2 });
+    const spy = jest.spyOn(output, 'write');
+    const sent = [1, 2, 3, 4, 5].map((id) => writer.write({ jsonrpc: '2.0', id, result: id } as Message));
+    // No turn has passed: lines 1-2 and 3-4 went out; 5 waits for the end of the turn.
+    expect(spy.mock.calls.map((call) => String(call[0]).split('\n').filter(Boolean).length)).toEqual([2, 2]);
+    await Promise.all(sent);
+    await writer.flush();
+    expect(spy).toHaveBeenCalledTimes(3);
+    expect(out.text().split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('writes at once, with whatever is held, when holdWhile says nothing more is coming', () => {
     const output = new PassThrough();
     const out = collect(output);
