@@ -16,6 +16,7 @@ export { createLogger, type Logger, type LogLevel } from './server/logger';
 export { MemoryJobStore, type JobStore, type JobRecord, type JobState } from './jobs';
 export { defineTool, ok, type ToolDefinition, type ToolContext, type ToolReply, type ToolDescriptor } from './tools/tool';
 export * from './client';
+export { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch, uninstallBurstDispatch, type BurstDispatchOptions } from './transport/burstDispatch';
 export {
   formatTools,
   isToolFormat,

@@ -19,8 +19,14 @@ const { createMessageConnection } = require('vscode-jsonrpc/node');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
 const { ToolClient } = require('../../dist/client');
-const { NewlineMessageReader, NewlineMessageWriter } = require('../../dist/transport');
+const { NewlineMessageReader, NewlineMessageWriter, installBurstDispatch } = require('../../dist/transport');
 const children = require('./children');
+
+// The harness owns its process, so, like `toolseal serve`, it lets
+// vscode-jsonrpc take queued messages in bursts: the toolseal and bare
+// clients both do. (The MCP SDK's client does not use vscode-jsonrpc; it
+// handles every message of a read as it parses it.)
+installBurstDispatch();
 
 const BARE_SERVER = path.join(__dirname, '..', 'baselines', 'bare-server.js');
 const MCP_SERVER = path.join(__dirname, '..', 'baselines', 'mcp-server.js');

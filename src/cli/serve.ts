@@ -6,6 +6,7 @@ import { SchemaRegistry } from '../protocol/schemas';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../server/logger';
 import { ToolServer } from '../server/server';
 import { DEFAULT_SETTINGS, SHUTDOWN_BUDGET_MS } from '../server/settings';
+import { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch } from '../transport/burstDispatch';
 import { integerOption, parseCommandLine, UsageError } from './args';
 
 export const SERVE_USAGE = `Usage: toolseal serve [options]
@@ -23,6 +24,8 @@ Options:
   --drain-ms N                on stdin EOF, how long jobs may finish before cancel, ms (default ${DEFAULT_SETTINGS.drainMs})
   --max-replay-entries N      replay-cache entries held at most (default ${DEFAULT_SETTINGS.maxReplayEntries})
   --max-depth N               nesting allowed in a call's params, params = level 1 (default ${DEFAULT_SETTINGS.maxDepth})
+  --max-dispatch-burst N      queued messages handled back to back before other work
+                              gets a turn; 0 = one per event-loop turn (default ${DEFAULT_MAX_DISPATCH_BURST})
   --log-level LEVEL           ${LOG_LEVELS.join(' | ')} (default warn)
   --allow-unsigned-mcp        run unsigned MCP tool calls (as client id mcp:unsigned):
                               trust whoever holds the pipe
@@ -46,6 +49,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'drain-ms': { type: 'string' },
       'max-replay-entries': { type: 'string' },
       'max-depth': { type: 'string' },
+      'max-dispatch-burst': { type: 'string' },
       'log-level': { type: 'string' },
       'allow-unsigned-mcp': { type: 'boolean' },
   });
@@ -61,6 +65,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     maxReplayEntries: integerOption('max-replay-entries', values['max-replay-entries'], 1),
     maxDepth: integerOption('max-depth', values['max-depth'], 2, 1_000),
   };
+  const maxDispatchBurst = integerOption('max-dispatch-burst', values['max-dispatch-burst'], 0, 100_000) ?? DEFAULT_MAX_DISPATCH_BURST;
   const definedSettings = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 
   const logger = createLogger(logLevel);
@@ -69,6 +74,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let server: ToolServer;
   try {
     keyring = loadKeyring({ keysPath: values.keys, env: process.env }, schemas);
+    // This process is the server's own: vscode-jsonrpc may take its queued
+    // messages in bursts instead of one per event-loop turn.
+    installBurstDispatch({ maxBurst: maxDispatchBurst });
     server = new ToolServer({ keyring, logger, settings: definedSettings, schemas }, { input: process.stdin, output: process.stdout });
     // MCP hosts use the same stdio; unsigned MCP calls only with --allow-unsigned-mcp.
     installMcpFrontEnd(server, { keyring, logger, allowUnsigned: values['allow-unsigned-mcp'] === true });

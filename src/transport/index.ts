@@ -13,3 +13,9 @@ export {
 export { NewlineMessageReader, type NewlineMessageReaderOptions } from './newlineReader';
 export { NewlineMessageWriter } from './newlineWriter';
 export { jsonTextOf, withJsonText } from './jsonText';
+export {
+  DEFAULT_MAX_DISPATCH_BURST,
+  installBurstDispatch,
+  uninstallBurstDispatch,
+  type BurstDispatchOptions,
+} from './burstDispatch';

@@ -1,9 +1,11 @@
+import { runCli } from '../support/cli';
 import { makeTestKeys } from '../support/keys';
 import { ServerProcess } from '../support/serverProcess';
 
 describe('a server started with small limits', () => {
   const keys = makeTestKeys();
-  const server = new ServerProcess(keys, ['--max-jobs', '1', '--max-message-bytes', '2048', '--max-skew-ms', '1000', '--job-ttl-ms', '500', '--max-depth', '6']);
+  // --max-dispatch-burst 0: vscode-jsonrpc's own scheduling, one message per turn.
+  const server = new ServerProcess(keys, ['--max-jobs', '1', '--max-message-bytes', '2048', '--max-skew-ms', '1000', '--job-ttl-ms', '500', '--max-depth', '6', '--max-dispatch-burst', '0']);
 
   afterAll(async () => {
     server.end();
@@ -73,5 +75,14 @@ describe('a server started with small limits', () => {
     const answers = server.messages.filter((m) => m.id === 'dup');
     expect(answers).toHaveLength(2);
     expect(answers.filter((m) => m.error?.code === -32600)).toHaveLength(1);
+  });
+
+  it('exits 2 on a bad --max-dispatch-burst', async () => {
+    for (const value of ['-1', 'many', '100001']) {
+      const run = await runCli(['serve', '--keys', keys.file, '--max-dispatch-burst', value]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/--max-dispatch-burst/);
+    }
   });
 });
