@@ -14,6 +14,8 @@
  *                       large, cold, jobs, replay
  *   BENCH_OUT=FILE      results JSON (default bench/results.json)
  *   BENCH_README=FILE   README section draft (default /tmp/readme/performance.md)
+ *   BENCH_V8_DEFAULTS=1 run the harness without --no-allocation-site-pretenuring
+ *                       (see bench/lib/systems.js)
  *   BENCH_STRICT=1      exit 1 when a target is not met (default: report only;
  *                       a failed run always exits 1)
  *
@@ -27,7 +29,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const children = require('./lib/children');
-const { SYSTEMS } = require('./lib/systems');
+const { SYSTEMS, HARNESS } = require('./lib/systems');
 const workloads = require('./lib/workloads');
 const { jobs, replayCache } = require('./lib/toolsealOnly');
 const { costSplit } = require('./lib/costSplit');
@@ -60,7 +62,7 @@ const REDUCED = {
   costSplit: { runs: 3, ops: 5_000, dispatchOps: 1_000 },
 };
 
-const config = { ...(QUICK ? REDUCED : FULL), quick: QUICK };
+const config = { ...(QUICK ? REDUCED : FULL), quick: QUICK, harness: HARNESS };
 if (process.env.BENCH_ROUNDS) config.rounds = Math.max(1, Number(process.env.BENCH_ROUNDS) | 0);
 const SECTIONS = ['cost', 'sequential', 'pipelined', 'large', 'cold', 'jobs', 'replay'];
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : SECTIONS;
@@ -156,7 +158,7 @@ async function main() {
   children.installCleanup(WATCHDOG_MS);
   const startedAt = performance.now();
   const machine = machineInfo();
-  log(`bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (BENCH_QUICK: reduced counts)' : ''}`);
+  log(`bench: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}${QUICK ? ' (BENCH_QUICK: reduced counts)' : ''}; harness: ${harnessSetup(config)}`);
 
   /** @type {Record<string, any>} */
   const results = { machine, config, runs: {}, summary: {}, toolsealOnly: {}, costSplit: null, targets: [], errors: [] };
@@ -302,8 +304,9 @@ machine below. \`BENCH_QUICK=1 node bench/run.js\` runs about a tenth of the wor
   a signed response that the client checks (schema, HMAC, request and server id).
 - **bare transport** (\`bench/baselines/bare-server.js\`): our newline framing
   (\`NewlineMessageReader\`/\`NewlineMessageWriter\`, default writer options) on
-  plain vscode-jsonrpc connections at both ends, answering \`batch_sum\` with the
-  same summation and nothing else: the ceiling of toolseal's transport.
+  vscode-jsonrpc connections at both ends, with burst dispatch as in \`toolseal
+  serve\` (see "Where the time goes"), answering \`batch_sum\` with the same
+  summation and nothing else: the ceiling of toolseal's transport.
 - **MCP SDK** (\`bench/baselines/mcp-server.js\`): the official TypeScript SDK
   (\`@modelcontextprotocol/sdk\` ${sdkVersion()}), \`McpServer.registerTool\` with a zod input
   schema returning text and \`structuredContent\`, over its stdio transport,
@@ -321,6 +324,9 @@ peak RSS is VmHWM from \`/proc/<pid>/status\` read just before closing it. CPU p
 call is the server's user + system time from \`/proc/<pid>/stat\` and the client
 process's \`process.cpuUsage()\` (harness included, the same for every system)
 over the timed calls: on a shared machine it moves much less than throughput.
+
+The three clients run in one harness process, set up the same way for all:
+${harnessSetup(c)}.
 
 ### Machine
 
@@ -353,6 +359,13 @@ ${renderTables(results, false)}
   \`--max-replay-entries\` (default 1,000,000); past it calls are refused with
   -32013 rather than forgetting a live nonce.
 `;
+}
+
+/** How the harness process was set up (see bench/lib/systems.js). */
+function harnessSetup(/** @type {Record<string, any>} */ c) {
+  const h = c.harness ?? { v8Flags: [], burstDispatch: false };
+  const flags = h.v8Flags.length > 0 ? `V8 flags ${h.v8Flags.map((/** @type {string} */ f) => `\`${f}\``).join(' ')}` : 'default V8 flags';
+  return `${flags}, ${h.burstDispatch ? 'burst dispatch installed' : 'no burst dispatch'}`;
 }
 
 /** The installed SDK's version (its package.json is not in its exports map). */

@@ -14,6 +14,7 @@
 
 const path = require('node:path');
 const crypto = require('node:crypto');
+const v8 = require('node:v8');
 const { spawn } = require('node:child_process');
 const { createMessageConnection } = require('vscode-jsonrpc/node');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
@@ -22,10 +23,24 @@ const { ToolClient } = require('../../dist/client');
 const { NewlineMessageReader, NewlineMessageWriter, installBurstDispatch } = require('../../dist/transport');
 const children = require('./children');
 
-// The harness owns its process, so, like `toolseal serve`, it lets
-// vscode-jsonrpc take queued messages in bursts: the toolseal and bare
-// clients both do. (The MCP SDK's client does not use vscode-jsonrpc; it
-// handles every message of a read as it parses it.)
+/**
+ * How the harness process is set up; the same for the three clients, which
+ * all run in it.
+ * - V8 flags: `--no-allocation-site-pretenuring`. With many calls in flight,
+ *   V8's allocation-site pretenuring decides early on that a client's
+ *   per-call objects (envelopes, parsed answers, promises) live long and
+ *   allocates them in the old generation, where they die: a third of a
+ *   ToolClient's CPU went to GC. `BENCH_V8_DEFAULTS=1` runs without it.
+ * - Burst dispatch: the harness owns its process, so, like `toolseal serve`,
+ *   it lets vscode-jsonrpc take queued messages in bursts (the toolseal and
+ *   bare clients; the MCP SDK's client does not use vscode-jsonrpc, it
+ *   handles every message of a read as it parses it).
+ */
+const HARNESS = {
+  v8Flags: process.env.BENCH_V8_DEFAULTS === '1' ? [] : ['--no-allocation-site-pretenuring'],
+  burstDispatch: true,
+};
+for (const flag of HARNESS.v8Flags) v8.setFlagsFromString(flag);
 installBurstDispatch();
 
 const BARE_SERVER = path.join(__dirname, '..', 'baselines', 'bare-server.js');
@@ -261,4 +276,4 @@ const sdk = {
 /** In the order every round runs them: A B C. */
 const SYSTEMS = [toolseal, bare, sdk];
 
-module.exports = { SYSTEMS, toolseal, bare, sdk, KEYRING, ephemeralKeyring };
+module.exports = { SYSTEMS, toolseal, bare, sdk, KEYRING, ephemeralKeyring, HARNESS };
