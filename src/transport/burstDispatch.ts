@@ -45,24 +45,24 @@ export function installBurstDispatch(options: BurstDispatchOptions = {}): () => 
     return uninstallBurstDispatch;
   }
 
-  // Callbacks run so far in the current burst; reset by an immediate
-  // scheduled when the burst starts, i.e. once the event loop has turned.
+  // A callback scheduled while one of ours runs continues its burst (the
+  // next queued message); one scheduled from anywhere else (input arriving,
+  // the real setImmediate of a yield) starts a new burst.
   let burst = 0;
-  let resetScheduled = false;
-  const endBurst = (): void => {
-    burst = 0;
-    resetScheduled = false;
-  };
+  let inCallback = false;
   const setImmediateInBursts = (callback: (...args: unknown[]) => void, ...args: unknown[]): Disposable => {
+    if (!inCallback) burst = 0;
     if (burst >= maxBurst) return base.timer.setImmediate(callback, ...args);
     burst += 1;
-    if (!resetScheduled) {
-      resetScheduled = true;
-      setImmediate(endBurst);
-    }
     let live = true;
     queueMicrotask(() => {
-      if (live) callback(...args);
+      if (!live) return;
+      inCallback = true;
+      try {
+        callback(...args);
+      } finally {
+        inCallback = false;
+      }
     });
     return {
       dispose: () => {
