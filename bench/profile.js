@@ -22,6 +22,8 @@ const ROOT = path.join(__dirname, '..');
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ?? path.join(__dirname, 'profiles');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 25);
+/** Calls made before the timed ones (BENCH_PROFILE_WARMUP; at most 100 for `large`). */
+const WARMUP = Number(process.env.BENCH_PROFILE_WARMUP ?? 20_000);
 
 /** @typedef {{id: number, callFrame: {functionName: string, url: string, lineNumber: number, columnNumber: number}, hitCount?: number, children?: number[]}} ProfileNode */
 /** @typedef {{nodes: ProfileNode[], startTime: number, endTime: number, samples: number[], timeDeltas: number[]}} CpuProfile */
@@ -49,7 +51,10 @@ async function child(/** @type {string} */ workload, /** @type {number} */ calls
     const r = await client.call('batch_sum', { numbers });
     if (/** @type {{count: number}} */ (/** @type {unknown} */ (r.result)).count !== numbers.length) throw new Error('wrong count');
   };
-  await pipelined(call, Math.min(1000, calls), inFlight);
+  // Warm up well past the first calls: in a fresh client process the first
+  // tens of thousands of small calls run slower (tiering, GC sizing). The
+  // warm-up is in the profile too, outweighed by the calls that follow.
+  await pipelined(call, workload === 'large' ? Math.min(WARMUP, 100) : WARMUP, inFlight);
   const ms = await pipelined(call, calls, inFlight);
   const exit = await client.close({ graceMs: 10_000, killAfterMs: 3_000 });
   children.untrack(serverPid);
