@@ -162,7 +162,8 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
 
   /**
    * A turn after lines were queued: write them, unless more are coming soon
-   * and the batch may still grow. Fewer, larger writes cost far fewer
+   * and the batch may still grow (a full batch never waits: `write` sends it
+   * out at once). Fewer, larger writes cost far fewer
    * syscalls (and wake-ups of the reader) than one write per message.
    */
   private onTurn(): void {
@@ -171,7 +172,6 @@ export class NewlineMessageWriter extends AbstractMessageWriter implements Messa
       this.holdWhile !== undefined &&
       this.heldTurns < this.maxHoldTurns &&
       performance.now() - this.batchStartedAt < this.maxHoldMs &&
-      this.queue.length < this.maxBatchLines &&
       !this.broken &&
       this.holdWhile()
     ) {
