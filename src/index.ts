@@ -14,7 +14,27 @@ export { DEFAULT_SETTINGS, type ServerSettings } from './server/settings';
 export { MemoryReplayStore, type ReplayStore, type ReplayVerdict } from './server/replayStore';
 export { createLogger, type Logger, type LogLevel } from './server/logger';
 export { MemoryJobStore, type JobStore, type JobRecord, type JobState } from './jobs';
-export { defineTool, ok, type ToolDefinition, type ToolContext, type ToolReply, type ToolDescriptor } from './tools/tool';
+export {
+  defineTool,
+  isTool,
+  statusReply,
+  StatusReply,
+  type InferredToolSpec,
+  type JsonSchemaObject,
+  type Tool,
+  type ToolAnnotations,
+  type ToolContext,
+  type ToolDescriptor,
+  type ToolLogger,
+  type ToolOutcome,
+  type ToolSpec,
+} from './tools/tool';
+export { createServer, type CreateServerOptions, type KeyringDocument, type ToolsealServer } from './serve/createServer';
+export { reserveStdoutForProtocol } from './serve/stdio';
+export { loadToolModules } from './tools/modules';
+export { ToolRegistry, TOOL_NAME_PATTERN, type RegisteredTool, type ToolSet } from './tools/registry';
+export { MAX_REPORTED_ISSUES, ToolSetError, type ToolSchema } from './tools/schemaCompiler';
+export { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES } from './tools/builtin';
 export * from './client';
 export { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch, uninstallBurstDispatch, type BurstDispatchOptions } from './transport/burstDispatch';
 export {

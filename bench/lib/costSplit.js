@@ -15,10 +15,10 @@ const { parseKeyring } = require('../../dist/protocol/keyring');
 const { signEnvelope, verifyResponse } = require('../../dist/client/envelopes');
 const { CallPipeline } = require('../../dist/server/pipeline');
 const { MemoryReplayStore } = require('../../dist/server/replayStore');
-const { keyFingerprint } = require('../../dist/server/server');
 const { DEFAULT_SETTINGS } = require('../../dist/server/settings');
 const { silentLogger } = require('../../dist/server/logger');
-const { ToolRegistry, loadToolModules } = require('../../dist/tools/registry');
+const { ToolRegistry } = require('../../dist/tools/registry');
+const { EXAMPLE_TOOLS, protocolTools } = require('../../dist/tools/builtin');
 const { JobManager, MemoryJobStore } = require('../../dist/jobs');
 const { PassThrough } = require('node:stream');
 const { createMessageConnection } = require('vscode-jsonrpc/node');
@@ -51,19 +51,22 @@ async function costSplit(config) {
   const envelope = signEnvelope(clientKey, fields);
   const unsigned = withoutSignature(envelope);
   const canonical = canonicalize(unsigned);
-  const batchSum = /** @type {import('../../dist/protocol/schemas').ToolSchemas} */ (schemas.tool('batch_sum'));
   const args = /** @type {object} */ (envelope.args);
 
   const jobs = new JobManager({ store: new MemoryJobStore(), maxJobs: 10, ttlMs: 60_000, onUpdate: () => undefined });
-  const pipeline = new CallPipeline({
+  /** @type {import('../../dist/server/pipeline').CallPipeline} */
+  let pipeline;
+  const services = { serverId: keyring.serverId, fingerprint: '0000000000000000', jobs, toolsFor: (/** @type {string} */ id) => pipeline.toolsFor(id) };
+  const tools = new ToolRegistry({ protocol: protocolTools(services), tools: EXAMPLE_TOOLS }, silentLogger);
+  const batchSum = /** @type {import('../../dist/tools/registry').RegisteredTool} */ (tools.get('batch_sum'));
+  pipeline = new CallPipeline({
     schemas,
     keyring,
-    tools: new ToolRegistry(schemas, loadToolModules()),
+    tools,
     replay: new MemoryReplayStore(Number.MAX_SAFE_INTEGER),
     jobs,
     logger: silentLogger,
     settings: DEFAULT_SETTINGS,
-    fingerprint: keyFingerprint(keyring),
   });
   const sampleResponse = await pipeline.handle(signEnvelope(clientKey, fields));
   const expectation = { serverKey: keyring.serverKey, serverId: keyring.serverId, requestId: sampleResponse.request_id, schemas };

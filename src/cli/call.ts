@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { CommandModule } from './main';
 import { ClientErrorCode } from '../client/errors';
 import type { SecurityEvent } from '../client/toolClient';
@@ -17,6 +18,9 @@ prints the verified response as one JSON line on stdout.
 
 Options:
   --keys FILE        keyring file (required); the server and the client both use it
+  --tools PATH       serve the tools of a module or directory, as toolseal serve
+                     does (repeatable); without it, the example tools
+  --example-tools    serve the example tools beside those of --tools
   --client ID        the client to call as (default: the keyring's first)
   --wait             if the call starts a job, also print each verified
                      job/status notification as one JSON line, until the job ends
@@ -44,6 +48,8 @@ a response failed verification, or the job ended error or cancelled;
 export async function callCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
     keys: { type: 'string' },
+    tools: { type: 'string', multiple: true },
+    'example-tools': { type: 'boolean' },
     client: { type: 'string' },
     wait: { type: 'boolean' },
     'timeout-ms': { type: 'string' },
@@ -57,7 +63,9 @@ export async function callCommand(argv: string[]): Promise<number> {
 
   let client: ToolClient;
   try {
-    client = await ToolClient.spawn({ keysFile: values.keys, clientId: values.client, onSecurityEvent: reportSecurityEvent, timeoutMs: 0 });
+    const serveArgs = (values.tools ?? []).flatMap((p) => ['--tools', path.resolve(p)]);
+    if (values['example-tools'] === true) serveArgs.push('--example-tools');
+    client = await ToolClient.spawn({ keysFile: values.keys, clientId: values.client, onSecurityEvent: reportSecurityEvent, timeoutMs: 0, serveArgs });
   } catch (err) {
     if (err instanceof KeyringError) {
       process.stderr.write(`toolseal call: ${err.message}\n`);

@@ -1,12 +1,12 @@
 import type { CommandModule } from './main';
-import { Console } from 'node:console';
-import { installMcpFrontEnd } from '../mcp';
-import { KeyringError, loadKeyring } from '../protocol/keyring';
-import { SchemaRegistry } from '../protocol/schemas';
-import { createLogger, isLogLevel, LOG_LEVELS } from '../server/logger';
-import { ToolServer } from '../server/server';
-import { DEFAULT_SETTINGS, SHUTDOWN_BUDGET_MS } from '../server/settings';
-import { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch } from '../transport/burstDispatch';
+import { createServer } from '../serve/createServer';
+import { reserveStdoutForProtocol } from '../serve/stdio';
+import { isLogLevel, LOG_LEVELS } from '../server/logger';
+import { DEFAULT_SETTINGS } from '../server/settings';
+import { loadToolModules } from '../tools/modules';
+import { ToolSetError } from '../tools/schemaCompiler';
+import type { Tool } from '../tools/tool';
+import { DEFAULT_MAX_DISPATCH_BURST } from '../transport/burstDispatch';
 import { integerOption, parseCommandLine, UsageError } from './args';
 
 export const SERVE_USAGE = `Usage: toolseal serve [options]
@@ -16,6 +16,11 @@ MCP hosts can use the same stdio: MCP tool calls must carry a signed envelope in
 params._meta["toolseal/envelope"] unless --allow-unsigned-mcp is given.
 
 Options:
+  --tools PATH                serve the tools of a module (.js, .cjs, .mjs: its default
+                              export and named exports made by defineTool) or of every
+                              module in a directory; repeatable. Without --tools the
+                              example tools batch_sum and start_long_task are served
+  --example-tools             serve the example tools beside those of --tools
   --keys FILE                 keyring file (else TOOLSEAL_KEYS_JSON, then TOOLSEAL_KEYS)
   --max-skew-ms N             allowed clock skew of a call, ms (default ${DEFAULT_SETTINGS.maxSkewMs})
   --max-message-bytes N       longest accepted line, bytes (default ${DEFAULT_SETTINGS.maxMessageBytes})
@@ -31,27 +36,31 @@ Options:
                               trust whoever holds the pipe
   -h, --help                  this help
 
-Exit codes: 0 after a drain or a signal, 2 on a bad keyring or bad options.
+The protocol tools server_identity, list_tools, poll_job and cancel_job are
+always served.
+
+Exit codes: 0 after a drain or a signal, 2 on a bad keyring, a bad tool set or bad options.
 `;
 
 /** `toolseal serve`: runs until stdin ends or a signal arrives; resolves with the exit code. */
 export async function serveCommand(argv: string[]): Promise<number> {
-  // stdout is the protocol channel: nothing but protocol lines may reach it,
-  // so even a stray console.log from a dependency goes to stderr.
-  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  // Before anything else runs (tool modules included): stdout carries protocol lines only.
+  reserveStdoutForProtocol();
 
   const { values, positionals } = parseCommandLine(argv, {
-      keys: { type: 'string' },
-      'max-skew-ms': { type: 'string' },
-      'max-message-bytes': { type: 'string' },
-      'job-ttl-ms': { type: 'string' },
-      'max-jobs': { type: 'string' },
-      'drain-ms': { type: 'string' },
-      'max-replay-entries': { type: 'string' },
-      'max-depth': { type: 'string' },
-      'max-dispatch-burst': { type: 'string' },
-      'log-level': { type: 'string' },
-      'allow-unsigned-mcp': { type: 'boolean' },
+    tools: { type: 'string', multiple: true },
+    'example-tools': { type: 'boolean' },
+    keys: { type: 'string' },
+    'max-skew-ms': { type: 'string' },
+    'max-message-bytes': { type: 'string' },
+    'job-ttl-ms': { type: 'string' },
+    'max-jobs': { type: 'string' },
+    'drain-ms': { type: 'string' },
+    'max-replay-entries': { type: 'string' },
+    'max-depth': { type: 'string' },
+    'max-dispatch-burst': { type: 'string' },
+    'log-level': { type: 'string' },
+    'allow-unsigned-mcp': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const logLevel = values['log-level'] ?? 'warn';
@@ -68,39 +77,24 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const maxDispatchBurst = integerOption('max-dispatch-burst', values['max-dispatch-burst'], 0, 100_000) ?? DEFAULT_MAX_DISPATCH_BURST;
   const definedSettings = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 
-  const logger = createLogger(logLevel);
-  const schemas = new SchemaRegistry();
-  let keyring;
-  let server: ToolServer;
+  const toolPaths = values.tools ?? [];
+  let tools: Tool[];
   try {
-    keyring = loadKeyring({ keysPath: values.keys, env: process.env }, schemas);
-    // This process is the server's own: vscode-jsonrpc may take its queued
-    // messages in bursts instead of one per event-loop turn.
-    installBurstDispatch({ maxBurst: maxDispatchBurst });
-    server = new ToolServer({ keyring, logger, settings: definedSettings, schemas }, { input: process.stdin, output: process.stdout });
-    // MCP hosts use the same stdio; unsigned MCP calls only with --allow-unsigned-mcp.
-    installMcpFrontEnd(server, { keyring, logger, allowUnsigned: values['allow-unsigned-mcp'] === true });
+    tools = await loadToolModules(toolPaths);
   } catch (err) {
-    if (err instanceof KeyringError) {
-      process.stderr.write(`toolseal serve: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof ToolSetError)) throw err;
+    process.stderr.write(`toolseal serve: ${err.message}\n`);
+    return 2;
   }
-
-  process.on('uncaughtException', (err) => logger.error('uncaught_exception', { error: err.stack ?? String(err) }));
-  process.on('unhandledRejection', (err) => logger.error('unhandled_rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
-
-  const onSignal = (signal: NodeJS.Signals) => {
-    // Whatever happens, the process is gone within the budget.
-    setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS).unref();
-    void server.shutdown(signal);
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  server.start();
-  await server.finished;
-  return 0;
+  return createServer({
+    tools,
+    exampleTools: toolPaths.length === 0 || values['example-tools'] === true,
+    keys: values.keys,
+    settings: definedSettings,
+    logLevel,
+    allowUnsignedMcp: values['allow-unsigned-mcp'] === true,
+    maxDispatchBurst,
+  }).serveStdio({ exit: false });
 }
 
 /** This command, for the CLI table. */

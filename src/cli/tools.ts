@@ -1,11 +1,14 @@
 import type { CommandModule } from './main';
-import { SchemaRegistry } from '../protocol/schemas';
+import { createLogger } from '../server/logger';
+import { EXAMPLE_TOOLS, protocolToolsForListing } from '../tools/builtin';
 import { formatTools, isToolFormat, TOOL_FORMATS } from '../tools/formats';
-import { loadToolModules, ToolRegistry } from '../tools/registry';
+import { loadToolModules } from '../tools/modules';
+import { ToolRegistry } from '../tools/registry';
+import { ToolSetError } from '../tools/schemaCompiler';
 import { parseCommandLine, UsageError } from './args';
 import { flushed } from './output';
 
-export const TOOLS_USAGE = `Usage: toolseal tools [--format FORMAT]
+export const TOOLS_USAGE = `Usage: toolseal tools [--tools PATH]... [--format FORMAT]
 
 Prints every tool's definition (name, description, JSON Schemas) as a JSON
 array, in the shape a tool-calling runtime expects. No keyring needed.
@@ -18,6 +21,9 @@ Formats:
   mcp           {name, description, inputSchema, outputSchema}
 
 Options:
+  --tools PATH      the tools of a module or directory, as for toolseal serve
+                    (repeatable); without it, the example tools
+  --example-tools   list the example tools beside those of --tools
   --format FORMAT   one of ${TOOL_FORMATS.join(', ')}
   -h, --help        this help
 
@@ -29,11 +35,23 @@ Example:
 export async function toolsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
     format: { type: 'string' },
+    tools: { type: 'string', multiple: true },
+    'example-tools': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const format = values.format ?? 'json-schema';
   if (!isToolFormat(format)) throw new UsageError(`--format must be one of ${TOOL_FORMATS.join(', ')}`);
-  const registry = new ToolRegistry(new SchemaRegistry(), loadToolModules());
+  const toolPaths = values.tools ?? [];
+  let registry: ToolRegistry;
+  try {
+    const tools = await loadToolModules(toolPaths);
+    const examples = toolPaths.length === 0 || values['example-tools'] === true ? EXAMPLE_TOOLS : [];
+    registry = new ToolRegistry({ protocol: protocolToolsForListing(), tools: [...examples, ...tools] }, createLogger('warn'));
+  } catch (err) {
+    if (!(err instanceof ToolSetError)) throw err;
+    process.stderr.write(`toolseal tools: ${err.message}\n`);
+    return 2;
+  }
   process.stdout.write(`${JSON.stringify(formatTools(registry.list(), format), null, 2)}\n`);
   await flushed();
   return 0;

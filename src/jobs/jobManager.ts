@@ -26,6 +26,8 @@ export interface JobUpdate {
   result?: Record<string, unknown>;
   /** Set on `error`. */
   error?: string;
+  /** What the work said with a progress report, if anything (for MCP progress; not part of job/status). */
+  message?: string;
 }
 
 /** What a job's work gets to cooperate with the manager. */
@@ -33,8 +35,8 @@ export interface JobContext {
   jobId: string;
   /** Fires when the job is cancelled; the work should stop at once. */
   signal: AbortSignal;
-  /** Reports progress; clamped to [0, 1], ignored once the job is over. */
-  reportProgress(fraction: number): void;
+  /** Reports progress, with an optional message; clamped to [0, 1], ignored once the job is over. */
+  reportProgress(fraction: number, message?: string): void;
 }
 
 /** The work of a job: its result, or a rejection whose message becomes the job's error. */
@@ -69,7 +71,7 @@ export class JobLimitError extends Error {
 
 /** A move of the state machine, with what the new state carries. */
 export type JobChange =
-  | { state: 'running'; progress: number }
+  | { state: 'running'; progress: number; message?: string }
   | { state: 'done'; result: Record<string, unknown> }
   | { state: 'error'; error: string }
   | { state: 'cancelled' };
@@ -294,7 +296,7 @@ export class JobManager {
     const ctx: JobContext = {
       jobId: job.record.jobId,
       signal: job.controller.signal,
-      reportProgress: (fraction) => this.reportProgress(job, fraction),
+      reportProgress: (fraction, message) => this.reportProgress(job, fraction, message),
     };
     let outcome: Promise<Record<string, unknown>>;
     try {
@@ -308,13 +310,15 @@ export class JobManager {
     );
   }
 
-  private reportProgress(job: ActiveJob, fraction: number): void {
+  private reportProgress(job: ActiveJob, fraction: number, message?: string): void {
     if (typeof fraction !== 'number' || Number.isNaN(fraction) || isTerminal(job.record.state)) {
       return;
     }
     const progress = Math.min(1, Math.max(0, fraction));
     // After the end the state machine refuses it; nothing to do with the answer.
-    void job.enqueue(() => this.transition(job, { state: 'running', progress }));
+    const change: JobChange = { state: 'running', progress };
+    if (typeof message === 'string') change.message = message;
+    void job.enqueue(() => this.transition(job, change));
   }
 
   /** Ends the job with the work's outcome, unless it was cancelled meanwhile. */
@@ -360,7 +364,7 @@ export class JobManager {
       // in-process record answers polls while the job is active.
       this.reportFailure(error);
     }
-    this.emit(next);
+    this.emit(next, change.state === 'running' ? change.message : undefined);
     if (isTerminal(next.state)) {
       this.active.delete(next.jobId);
       this.resolveIdleWaitersIfIdle();
@@ -368,7 +372,7 @@ export class JobManager {
     return true;
   }
 
-  private emit(record: JobRecord): void {
+  private emit(record: JobRecord, message: string | undefined): void {
     if (record.state === 'accepted') {
       return; // never an update: `accepted` is the start call's answer
     }
@@ -382,6 +386,7 @@ export class JobManager {
     if (record.progress !== undefined) update.progress = record.progress;
     if (record.result !== undefined) update.result = structuredClone(record.result);
     if (record.error !== undefined) update.error = record.error;
+    if (message !== undefined) update.message = message;
     try {
       this.onUpdate(update);
     } catch (error) {

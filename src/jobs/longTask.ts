@@ -1,5 +1,5 @@
 /** The work behind the `start_long_task` tool. */
-import type { JobWork } from './jobManager';
+import type { JobContext } from './jobManager';
 
 const DEFAULT_PROGRESS_INTERVAL_MS = 500;
 
@@ -18,7 +18,7 @@ export interface LongTaskParams {
  * the job's signal aborts. Its timers are deliberately not unref'd: a
  * running job keeps the process alive until it ends or is cancelled.
  */
-export function longTaskWork(params: LongTaskParams): JobWork {
+export function longTaskWork(params: LongTaskParams): (ctx: Pick<JobContext, 'signal' | 'reportProgress'>) => Promise<Record<string, unknown>> {
   const totalMs = params.seconds * 1000;
   const intervalMs = params.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   if (!Number.isFinite(totalMs) || totalMs < 0) {

@@ -65,7 +65,7 @@ export function installMcpFrontEnd(server: ToolServer, options: McpFrontEndOptio
   });
   server.addNotificationHandler(McpMethod.Initialized, () => session.markInitialized());
   server.addMethod(McpMethod.Ping, async () => ({}));
-  server.addMethod(McpMethod.ToolsList, async () => toolHandlers.list());
+  server.addMethod(McpMethod.ToolsList, (params) => toolHandlers.list(params));
   server.addMethod(McpMethod.ToolsCall, (params) => toolHandlers.call(params));
   server.addMethod(McpMethod.TasksGet, (params) => taskHandlers.get(params));
   server.addMethod(McpMethod.TasksResult, (params) => taskHandlers.result(params));

@@ -117,8 +117,8 @@ export function parseTaskIdParams(method: string, params: unknown): TaskIdParams
   return { taskId, meta: readMeta(p), target: { tool: method, args: signedArgs(p) } };
 }
 
-/** The params of `tasks/list`. */
-export function parseTaskListParams(method: string, params: unknown): TaskListParams {
+/** The params of a list method (`tasks/list`, `tools/list`). */
+export function parseListParams(method: string, params: unknown): TaskListParams {
   const p = paramsObject(params, true);
   const cursor = own(p, 'cursor');
   if (cursor !== undefined && typeof cursor !== 'string') throw invalid('/cursor', 'must be a string');

@@ -14,11 +14,11 @@ export const PROGRESS_TOTAL = 100;
 const RUNNING_CAP = 99;
 
 /** A job update's progress value (percent, one decimal) and message. */
-export function progressOf(update: Pick<JobUpdate, 'state' | 'progress' | 'error'>): { progress: number; message: string } {
+export function progressOf(update: Pick<JobUpdate, 'state' | 'progress' | 'error' | 'message'>): { progress: number; message: string } {
   switch (update.state) {
     case 'running': {
       const percent = Math.min(RUNNING_CAP, Math.round((update.progress ?? 0) * 1000) / 10);
-      return { progress: percent, message: `running (${percent}%)` };
+      return { progress: percent, message: update.message ?? `running (${percent}%)` };
     }
     case 'done':
       return { progress: PROGRESS_TOTAL, message: 'done' };
@@ -39,7 +39,7 @@ export class ProgressStream {
   ) {}
 
   /** The notification params for `update`, or undefined when it would not increase the progress. */
-  next(update: Pick<JobUpdate, 'state' | 'progress' | 'error'>): ProgressParams | undefined {
+  next(update: Pick<JobUpdate, 'state' | 'progress' | 'error' | 'message'>): ProgressParams | undefined {
     const { progress, message } = progressOf(update);
     if (this.last !== undefined && progress <= this.last) return undefined;
     this.last = progress;

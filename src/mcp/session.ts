@@ -38,8 +38,8 @@ export function serverCapabilities(version: McpProtocolVersion): JsonObject {
 }
 
 const INSTRUCTIONS =
-  'toolseal tools check their arguments against JSON Schemas. start_long_task starts a background job and answers ' +
-  'with its job_id at once: follow it with poll_job and cancel_job, or call it as a task.';
+  'toolseal tools check their arguments against JSON Schemas. A tool that runs as a job answers with its job_id at once: ' +
+  'follow it with poll_job and cancel_job, or call it as a task.';
 
 let packageVersion: string | undefined;
 

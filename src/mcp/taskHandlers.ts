@@ -8,7 +8,7 @@
 import type { McpAuthenticator } from './authentication';
 import { jobOutcomeResult } from './callResults';
 import { McpMethod } from './constants';
-import { parseTaskIdParams, parseTaskListParams, type TaskIdParams } from './params';
+import { parseTaskIdParams, parseListParams, type TaskIdParams } from './params';
 import type { TaskRegistry } from './taskRegistry';
 import type { CallToolResult, McpTask } from './types';
 
@@ -38,7 +38,7 @@ export class TaskHandlers {
 
   /** `tasks/list`: the caller's own tasks. */
   async list(params: unknown): Promise<{ tasks: McpTask[]; nextCursor?: string }> {
-    const request = parseTaskListParams(McpMethod.TasksList, params);
+    const request = parseListParams(McpMethod.TasksList, params);
     const call = await this.authenticator.authenticate(request.meta.envelope, request.target);
     return this.tasks.list(call.clientId, request.cursor);
   }

@@ -4,7 +4,7 @@
  * advertised is decided here.
  */
 import type { JsonObject } from '../protocol/wire';
-import type { ToolDescriptor } from '../tools/tool';
+import type { ToolAnnotations, ToolDescriptor } from '../tools/tool';
 import type { McpTool } from './types';
 
 /** Keywords that describe a schema without constraining anything. */
@@ -38,15 +38,23 @@ export function advertisesOutputSchema(descriptor: ToolDescriptor): boolean {
   return !descriptor.async && !isOpenObjectSchema(descriptor.output_schema);
 }
 
+/** What a tool declares beyond its descriptor that MCP lists. */
+export interface McpToolExtras {
+  title?: string;
+  annotations?: ToolAnnotations;
+}
+
 /** One tool as `tools/list` lists it. `tasks`: the negotiated revision has the tasks utility. */
-export function toMcpTool(descriptor: ToolDescriptor, options: { tasks: boolean }): McpTool {
+export function toMcpTool(descriptor: ToolDescriptor, options: { tasks: boolean }, extras: McpToolExtras = {}): McpTool {
   const tool: McpTool = {
     name: descriptor.name,
+    ...(extras.title === undefined ? {} : { title: extras.title }),
     description: descriptor.description,
     inputSchema: descriptor.input_schema,
   };
   if (advertisesOutputSchema(descriptor)) tool.outputSchema = descriptor.output_schema;
   // Async tools start a job, which is a task when the call asks for one.
   if (options.tasks && descriptor.async) tool.execution = { taskSupport: 'optional' };
+  if (extras.annotations !== undefined) tool.annotations = { ...extras.annotations };
   return tool;
 }

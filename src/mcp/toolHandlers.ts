@@ -11,8 +11,8 @@ import type { CallPipeline } from '../server/pipeline';
 import type { ToolRegistry } from '../tools/registry';
 import type { McpAuthenticator } from './authentication';
 import { isToolExecutionError, successResult, toolErrorResult } from './callResults';
-import { IMMEDIATE_RESPONSE_META_KEY, RESPONSE_META_KEY } from './constants';
-import { parseToolCallParams, type ToolCallParams } from './params';
+import { IMMEDIATE_RESPONSE_META_KEY, McpMethod, RESPONSE_META_KEY } from './constants';
+import { parseListParams, parseToolCallParams, type ToolCallParams } from './params';
 import type { McpSession } from './session';
 import type { TaskRegistry } from './taskRegistry';
 import { toMcpTool } from './toolCatalog';
@@ -30,10 +30,26 @@ export interface ToolHandlerDeps {
 export class ToolHandlers {
   constructor(private readonly deps: ToolHandlerDeps) {}
 
-  /** `tools/list`: every tool, in one page. Needs no signature. */
-  list(): { tools: McpTool[] } {
+  /**
+   * `tools/list`, in one page (so any cursor is invalid). Needs no
+   * signature: unsigned, it lists every tool. With a signed envelope naming
+   * `tools/list`, it lists what that client may call.
+   */
+  async list(params: unknown): Promise<{ tools: McpTool[] }> {
+    const request = parseListParams(McpMethod.ToolsList, params);
+    if (request.cursor !== undefined) throw new ToolsealError(ErrorCode.InvalidParams, 'invalid cursor');
+    let descriptors = this.deps.tools.list();
+    if (request.meta.envelope !== undefined) {
+      const call = await this.deps.authenticator.authenticate(request.meta.envelope, request.target);
+      descriptors = this.deps.pipeline.toolsFor(call.clientId);
+    }
     const tasks = this.deps.session.tasks;
-    return { tools: this.deps.tools.list().map((descriptor) => toMcpTool(descriptor, { tasks })) };
+    return {
+      tools: descriptors.map((descriptor) => {
+        const { title, annotations } = this.deps.tools.get(descriptor.name)!.tool;
+        return toMcpTool(descriptor, { tasks }, { title, annotations });
+      }),
+    };
   }
 
   /** `tools/call`. */

@@ -9,10 +9,12 @@ export type ProgressToken = string | number;
 /** An entry of `tools/list`. */
 export interface McpTool {
   name: string;
+  title?: string;
   description: string;
   inputSchema: JsonObject;
   outputSchema?: JsonObject;
   execution?: { taskSupport: 'forbidden' | 'optional' | 'required' };
+  annotations?: JsonObject;
 }
 
 export interface TextContent {

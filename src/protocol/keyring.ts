@@ -20,6 +20,8 @@ export interface Keyring {
   readonly serverKey: HmacKey;
   /** Every valid key of each client id (several allow rotation). */
   readonly clients: ReadonlyMap<string, readonly HmacKey[]>;
+  /** The tools each restricted client may call besides the protocol tools; clients without a `tools` list are not here. */
+  readonly allowedTools: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /**
@@ -59,11 +61,13 @@ export function parseKeyring(document: unknown, schemas: SchemaRegistry): Keyrin
   const file = document as KeyringFile;
   const serverKey = new HmacKey(decodeSecret(file.server.secret, 'server.secret'));
   const clients = new Map<string, HmacKey[]>();
+  const allowedTools = new Map<string, ReadonlySet<string>>();
   for (const [clientId, entry] of Object.entries(file.clients)) {
     const keys = entry.secrets.map((secret, i) => new HmacKey(decodeSecret(secret, `clients[${JSON.stringify(clientId)}].secrets[${i}]`)));
     clients.set(clientId, keys);
+    if (entry.tools !== undefined) allowedTools.set(clientId, new Set(entry.tools));
   }
-  return { serverId: file.server.id, serverKey, clients };
+  return { serverId: file.server.id, serverKey, clients, allowedTools };
 }
 
 /** Parses keyring JSON text; `source` names where it came from in error messages. */

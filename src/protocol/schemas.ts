@@ -16,12 +16,6 @@ export interface CompiledSchema {
   check(value: unknown): ValidationIssue[];
 }
 
-/** The input and output schemas of one tool. */
-export interface ToolSchemas {
-  readonly input: CompiledSchema;
-  readonly output: CompiledSchema;
-}
-
 /** Turns Ajv's structured errors into `{path, message}` pairs for `data.errors`. */
 export function toIssues(errors: readonly ErrorObject[] | null | undefined): ValidationIssue[] {
   return (errors ?? []).map((e) => {
@@ -50,7 +44,9 @@ function compiled(ajv: Ajv, schema: JsonSchema): CompiledSchema {
 }
 
 /**
- * Every schema in `schemas/`, compiled once at start-up.
+ * The protocol's own message schemas in `schemas/` (envelope, response,
+ * job status, keyring), compiled once at start-up. Tool schemas are the
+ * tools' own, compiled with the tool set (tools/schemaCompiler.ts).
  * Ajv runs with options that never modify the data (no defaults, no coercion,
  * no removal), `$data` off and `allErrors` off: the envelope is checked before
  * its signature is, so validation must leave it exactly as received, and a
@@ -61,7 +57,6 @@ export class SchemaRegistry {
   readonly response: CompiledSchema;
   readonly jobStatus: CompiledSchema;
   readonly keyring: CompiledSchema;
-  private readonly tools = new Map<string, ToolSchemas>();
 
   /**
    * @param options.checkAgainstMetaSchema also validate each schema against
@@ -86,28 +81,5 @@ export class SchemaRegistry {
     this.response = compiled(ajv, readJson(path.join(schemaDir, 'response.schema.json')));
     this.jobStatus = compiled(ajv, readJson(path.join(schemaDir, 'job-status.schema.json')));
     this.keyring = compiled(ajv, readJson(path.join(schemaDir, 'keyring.schema.json')));
-
-    const toolDir = path.join(schemaDir, 'tools');
-    const suffix = '.input.schema.json';
-    for (const file of fs.readdirSync(toolDir).sort()) {
-      if (!file.endsWith(suffix)) continue;
-      const name = file.slice(0, -suffix.length);
-      const outputFile = path.join(toolDir, `${name}.output.schema.json`);
-      if (!fs.existsSync(outputFile)) throw new Error(`schema ${file} has no matching ${name}.output.schema.json`);
-      this.tools.set(name, {
-        input: compiled(ajv, readJson(path.join(toolDir, file))),
-        output: compiled(ajv, readJson(outputFile)),
-      });
-    }
-  }
-
-  /** The schemas of a tool, by name; undefined when no schema files exist for it. */
-  tool(name: string): ToolSchemas | undefined {
-    return this.tools.get(name);
-  }
-
-  /** Names of every tool that has schema files. */
-  toolNames(): string[] {
-    return [...this.tools.keys()];
   }
 }

@@ -14,10 +14,11 @@ import {
   type Envelope,
   type Response,
 } from '../protocol/wire';
-import type { RegisteredTool, ToolRegistry } from '../tools/registry';
-import type { ToolContext, ToolReply } from '../tools/tool';
+import { OpenSignals } from '../tools/context';
+import { ToolRegistry, type RegisteredTool } from '../tools/registry';
 import type { Logger } from './logger';
 import type { ReplayStore, ReplayVerdict } from './replayStore';
+import { ToolRunner, type ToolReply } from './toolRunner';
 
 /** The settings the call pipeline reads. */
 export interface PipelineSettings {
@@ -38,7 +39,6 @@ export interface PipelineDeps {
   jobs: JobManager;
   logger: Logger;
   settings: PipelineSettings;
-  fingerprint: string;
   /** Server clock, Unix ms. */
   now?: () => number;
 }
@@ -55,12 +55,20 @@ export class CallPipeline {
   /** Verified against when the client id is unknown, so both failures cost the same. */
   private readonly decoyKeys: readonly HmacKey[];
 
-  /** The tool list, for list_tools; one function shared by every call's context. */
-  private readonly catalog = (): ReturnType<ToolRegistry['list']> => this.deps.tools.list();
+  private readonly runner: ToolRunner;
+  /** Calls whose tools took `ctx.signal`: a shutdown aborts them. */
+  readonly openSignals = new OpenSignals();
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
     this.decoyKeys = [deps.keyring.serverKey];
+    this.runner = new ToolRunner({
+      jobs: deps.jobs,
+      logger: deps.logger,
+      scope: { logger: deps.logger, openSignals: this.openSignals },
+      pollIntervalMs: deps.settings.pollIntervalMs,
+      maxDepth: deps.settings.maxDepth,
+    });
   }
 
   /** Nesting allowed in params (the params object is level 1). */
@@ -115,7 +123,7 @@ export class CallPipeline {
     try {
       const tool = this.lookupTool(call);
       validateArgs(tool, call.args);
-      const reply = this.execute(tool, call);
+      const reply = this.runner.run(tool, call);
       if (isPending(reply)) {
         return reply.then((settled) => this.signedSuccess(call, settled)).catch((err: unknown) => this.failCall(call, err));
       }
@@ -126,7 +134,7 @@ export class CallPipeline {
   }
 
   private signedSuccess(call: CallRequest, reply: ToolReply): Response {
-    return this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error ?? null });
+    return this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error });
   }
 
   /** Steps 6-8 failed: the error, carrying a signed error response. */
@@ -154,76 +162,19 @@ export class CallPipeline {
     if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
   }
 
+  /** Step 6: the tool, if it exists and the client may call it (a tool it may not call answers as an unknown one). */
   private lookupTool(call: CallRequest): RegisteredTool {
     const tool = this.deps.tools.get(call.tool);
-    if (!tool) throw new ToolsealError(ErrorCode.UnknownTool, 'unknown tool', { tool: call.tool });
-    return tool;
+    if (tool !== undefined && ToolRegistry.allows(tool, this.deps.keyring.allowedTools.get(call.clientId))) return tool;
+    if (tool !== undefined) {
+      this.deps.logger.info('tool_not_allowed', { client_id: call.clientId, tool: call.tool, request_id: call.requestId });
+    }
+    throw new ToolsealError(ErrorCode.UnknownTool, 'unknown tool', { tool: call.tool });
   }
 
-  /** Step 8: runs the tool and checks what it answers. */
-  private execute(tool: RegisteredTool, call: CallRequest): Eventually<ToolReply> {
-    let reply: Eventually<ToolReply>;
-    try {
-      reply = tool.definition.run(call.args, this.contextFor(call));
-    } catch (err) {
-      throw this.toolFailure(err, call);
-    }
-    if (isPending(reply)) {
-      return reply.then(
-        (settled) => this.checkReply(tool, call, settled),
-        (err: unknown) => {
-          throw this.toolFailure(err, call);
-        },
-      );
-    }
-    return this.checkReply(tool, call, reply);
-  }
-
-  /** A handler that threw: its own ToolsealError, or -32014 with the first line of its message. */
-  private toolFailure(err: unknown, call: CallRequest): ToolsealError {
-    if (err instanceof ToolsealError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    this.deps.logger.warn('tool_failed', { tool: call.tool, request_id: call.requestId, error: message });
-    return new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${summarize(message)}`);
-  }
-
-  /** The handler's reply, if it is one the server can sign and send. */
-  private checkReply(tool: RegisteredTool, call: CallRequest, reply: ToolReply): ToolReply {
-    // A handler that answers no reply object failed as surely as one that threw
-    // (reading `result` off undefined would otherwise end as -32603).
-    if (typeof reply !== 'object' || reply === null) {
-      this.deps.logger.error('tool_output_invalid', { tool: call.tool, error: 'the handler returned no reply' });
-      throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: it returned no reply');
-    }
-    if (reply.result !== null) {
-      // The output is signed as RFC 8785 JSON and sent as JSON.stringify writes it. A value
-      // the two write differently (a function, undefined, a lone surrogate) would go out
-      // with a signature that fails, and one they refuse (NaN, Infinity, a BigInt) would
-      // end as -32603; deep nesting could overflow the writer. All are the tool's failure.
-      const jsonIssue = checkJsonValue(reply.result, this.deps.settings.maxDepth);
-      if (jsonIssue) {
-        this.deps.logger.error('tool_output_invalid', { tool: call.tool, errors: [jsonIssue] });
-        throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: its output is not valid JSON');
-      }
-      const issues = tool.schemas.output.check(reply.result);
-      if (issues.length > 0) {
-        this.deps.logger.error('tool_output_invalid', { tool: call.tool, errors: issues });
-        throw new ToolsealError(ErrorCode.ToolFailed, 'tool failed: its output does not match its output schema');
-      }
-    }
-    return reply;
-  }
-
-  private contextFor(call: CallRequest): ToolContext {
-    return {
-      clientId: call.clientId,
-      requestId: call.requestId,
-      serverId: this.deps.keyring.serverId,
-      fingerprint: this.deps.fingerprint,
-      jobs: this.deps.jobs,
-      pollIntervalMs: this.deps.settings.pollIntervalMs,
-      catalog: this.catalog,
-    };
+  /** The tools `clientId` may call, as list_tools lists them. */
+  toolsFor(clientId: string): ReturnType<ToolRegistry['list']> {
+    return this.deps.tools.listAllowed(this.deps.keyring.allowedTools.get(clientId));
   }
 
   private asCallError(err: unknown, call: CallRequest): ToolsealError {
@@ -260,20 +211,16 @@ export function checkFreshness(envelope: Envelope, nowMs: number, maxSkewMs: num
   }
 }
 
-/** Step 7: the args (absent means {}) are valid against the tool's input schema. */
-export function validateArgs(tool: RegisteredTool, args: unknown): void {
-  const issues = tool.schemas.input.check(args);
-  if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidArguments, 'invalid arguments', { errors: issues });
-}
-
 /**
- * A handler's error message as it may go on the wire: its first line, cut to
- * 200 characters, so that a message that embeds a stack trace or a dump does
- * not leak it to the caller (the whole message is logged).
+ * Step 7: the args (absent means {}) are valid against the tool's input
+ * schema. A valid call costs one first-error pass; an invalid one is then
+ * checked again for every issue (capped), so a model can fix its call at once.
  */
-function summarize(message: string): string {
-  const firstLine = message.split(/\r?\n/, 1)[0] ?? '';
-  return firstLine.length > 200 ? `${firstLine.slice(0, 200)}...` : firstLine;
+export function validateArgs(tool: RegisteredTool, args: unknown): void {
+  const first = tool.input.check(args);
+  if (first.length === 0) return;
+  const all = tool.input.checkAll(args);
+  throw new ToolsealError(ErrorCode.InvalidArguments, 'invalid arguments', { errors: all.length > 0 ? all : first });
 }
 
 /** The human-readable `error` of a signed error response. */

@@ -7,8 +7,9 @@ import type { Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { signInPlace } from '../protocol/signing';
 import { CALL_METHOD, JOB_STATUS_METHOD, toWireJobStatus } from '../protocol/wire';
-import { loadToolModules, ToolRegistry } from '../tools/registry';
-import type { ToolDefinition } from '../tools/tool';
+import { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES, protocolTools } from '../tools/builtin';
+import { ToolRegistry } from '../tools/registry';
+import type { Tool } from '../tools/tool';
 import { NewlineMessageReader, NewlineMessageWriter, type RejectedLine } from '../transport';
 import type { Logger } from './logger';
 import { CallPipeline } from './pipeline';
@@ -22,7 +23,10 @@ export interface ToolServerOptions {
   logger: Logger;
   settings?: Partial<ServerSettings>;
   schemas?: SchemaRegistry;
-  tools?: readonly ToolDefinition<unknown>[];
+  /** The tools served besides the protocol tools (always served). */
+  tools?: readonly Tool[];
+  /** Also serve the example tools batch_sum and start_long_task. Default: true when `tools` is not given. */
+  exampleTools?: boolean;
   replayStore?: ReplayStore;
   jobStore?: JobStore;
   now?: () => number;
@@ -119,8 +123,6 @@ export class ToolServer {
     this.finished = new Promise((resolve) => (this.finish = resolve));
 
     const schemas = options.schemas ?? new SchemaRegistry();
-    const tools = new ToolRegistry(schemas, options.tools ?? loadToolModules());
-    this.tools = tools;
     this.jobs = new JobManager({
       store: options.jobStore ?? new MemoryJobStore(),
       maxJobs: this.settings.maxJobs,
@@ -129,6 +131,22 @@ export class ToolServer {
       onUpdate: (update) => this.notifyJobStatus(update),
       onError: (error) => this.logger.error('job_error', { error: error instanceof Error ? error.message : String(error) }),
     });
+    const fingerprint = keyFingerprint(options.keyring);
+    const examples = options.exampleTools ?? options.tools === undefined;
+    const tools = new ToolRegistry(
+      {
+        protocol: protocolTools({
+          serverId: options.keyring.serverId,
+          fingerprint,
+          jobs: this.jobs,
+          toolsFor: (clientId) => this.pipeline.toolsFor(clientId),
+        }),
+        tools: [...(examples ? EXAMPLE_TOOLS : []), ...(options.tools ?? [])],
+      },
+      this.logger,
+    );
+    this.tools = tools;
+    warnAboutUnknownAllowedTools(options.keyring, tools, this.logger);
     this.pipeline = new CallPipeline({
       schemas,
       keyring: options.keyring,
@@ -137,7 +155,6 @@ export class ToolServer {
       jobs: this.jobs,
       logger: this.logger,
       settings: this.settings,
-      fingerprint: keyFingerprint(options.keyring),
       now: this.now,
     });
 
@@ -230,6 +247,7 @@ export class ToolServer {
     this.logger.info('shutdown', { reason, running_jobs: this.jobs.runningCount });
     const deadline = this.now() + SHUTDOWN_BUDGET_MS - 300;
     this.reader.pause();
+    this.pipeline.openSignals.abortAll(new Error(`server shutting down (${reason})`));
     await this.jobs.cancelAll();
     await withTimeout(this.whenNoPendingRequests(), Math.max(0, deadline - this.now() - 500));
     await withTimeout(this.writer.flush(), Math.max(0, deadline - this.now()));
@@ -431,6 +449,19 @@ export class ToolServer {
       end: () => writer.end(),
       dispose: () => writer.dispose(),
     };
+  }
+}
+
+/**
+ * A keyring may be shared by servers with different tools, so a `tools`
+ * entry naming a tool this server lacks is not an error; it is said once.
+ */
+function warnAboutUnknownAllowedTools(keyring: Keyring, tools: ToolRegistry, logger: Logger): void {
+  for (const [clientId, allowed] of keyring.allowedTools) {
+    const unknown = [...allowed].filter((name) => tools.get(name) === undefined);
+    if (unknown.length > 0) logger.warn('keyring_unknown_tools', { client_id: clientId, tools: unknown });
+    const protocol = [...allowed].filter((name) => PROTOCOL_TOOL_NAMES.includes(name));
+    if (protocol.length > 0) logger.debug('keyring_protocol_tools', { client_id: clientId, tools: protocol, note: 'always allowed' });
   }
 }
 

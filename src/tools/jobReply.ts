@@ -1,6 +1,6 @@
 import type { JobRecord } from '../jobs';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
-import type { ToolReply } from './tool';
+import { statusReply, type StatusReply } from './tool';
 
 /** Unknown, expired and another client's job all get this one answer. */
 export function unknownJob(): ToolsealError {
@@ -8,11 +8,7 @@ export function unknownJob(): ToolsealError {
 }
 
 /** A job's state as a poll_job / cancel_job reply: the job's status, result and error. */
-export function jobReply(job: JobRecord): ToolReply {
+export function jobReply(job: JobRecord): StatusReply {
   const status = job.state === 'accepted' ? 'running' : job.state;
-  return {
-    status,
-    result: job.state === 'done' ? (job.result ?? {}) : null,
-    error: job.state === 'error' ? (job.error ?? 'job failed') : null,
-  };
+  return statusReply(status, job.state === 'done' ? (job.result ?? {}) : null, job.state === 'error' ? (job.error ?? 'job failed') : null);
 }

@@ -11,12 +11,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadToolModules } from '../../src/tools/registry';
-import { defineTool, ok, type ToolDefinition } from '../../src/tools/tool';
+import { defineTool, type Tool } from '../../src/tools/tool';
 import { MemoryReplayStore, type ReplayStore } from '../../src/server/replayStore';
 import { makeTestKeys, type TestKeys } from '../support/keys';
 import { CLI, ServerProcess } from '../support/serverProcess';
-import { InProcessServer, peakRssMb, schemaDirWith, signEnvelope, until, writeWithBackpressure } from './harness';
+import { InProcessServer, peakRssMb, signEnvelope, until, writeWithBackpressure } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -323,50 +322,61 @@ describe('bad keyrings', () => {
 
 const objectSchema = (properties: object = {}, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
 
-const testTools: ToolDefinition<any>[] = [
-  defineTool({
+const testTools: Tool[] = [
+  defineTool<Record<string, never>, Record<string, never>>({
     name: 'explode',
     description: 'throws an Error',
+    inputSchema: objectSchema(),
+    outputSchema: objectSchema(),
     run: () => {
       throw new Error('kaboom');
     },
   }),
-  defineTool({
+  defineTool<Record<string, never>, Record<string, never>>({
     name: 'explode_verbosely',
     description: 'throws an Error whose message embeds a stack trace',
+    inputSchema: objectSchema(),
+    outputSchema: objectSchema(),
     run: () => {
       throw new Error('first line\n    at secretFunction (/srv/app/secret.js:10:5)\n    at process (node:internal/x:1:1)');
     },
   }),
-  defineTool({
+  defineTool<Record<string, never>, Record<string, unknown>>({
     name: 'bad_job',
-    description: 'starts a job whose result JSON cannot carry',
-    async: true,
-    run: async (_args, ctx) => {
-      const job = await ctx.jobs.start({ ownerClientId: ctx.clientId, requestId: ctx.requestId, tool: 'bad_job', work: async () => ({ x: Infinity }) });
-      return { status: 'accepted', result: { job_id: job.jobId, poll_interval_ms: ctx.pollIntervalMs }, error: null };
-    },
+    description: 'a job whose result JSON cannot carry',
+    inputSchema: objectSchema(),
+    outputSchema: { type: 'object' },
+    job: true,
+    run: async () => ({ x: Infinity }),
   }),
-  defineTool({
+  defineTool<Record<string, never>, Record<string, never>>({
     name: 'explode_oddly',
     description: 'rejects with something that is not an Error',
+    inputSchema: objectSchema(),
+    outputSchema: objectSchema(),
     run: async () => {
       throw { weird: true };
     },
   }),
-  defineTool({
+  defineTool<Record<string, never>, { value: number }>({
     name: 'wrong_output',
     description: 'answers a result that fails its output schema',
-    run: () => ok({ value: 'not a number' }),
+    inputSchema: objectSchema(),
+    outputSchema: objectSchema({ value: { type: 'number' } }, ['value']),
+    run: () => ({ value: 'not a number' }) as never,
   }),
-  defineTool({
+  defineTool<Record<string, never>, Record<string, never>>({
     name: 'no_reply',
     description: 'returns nothing at all',
+    inputSchema: objectSchema(),
+    outputSchema: objectSchema(),
     run: () => undefined as never,
   }),
-  defineTool<{ kind: string }>({
+  defineTool<{ kind: string }, Record<string, unknown>>({
     name: 'not_json',
     description: 'answers a result its (permissive) output schema accepts but JSON cannot carry',
+    inputSchema: objectSchema({ kind: { type: 'string' } }, ['kind']),
+    outputSchema: { type: 'object' },
     run: ({ kind }) => {
       const values: Record<string, () => Record<string, unknown>> = {
         infinity: () => ({ x: Infinity }),
@@ -377,21 +387,10 @@ const testTools: ToolDefinition<any>[] = [
         lone_surrogate: () => ({ x: 'a\ud800b' }),
         symbol: () => ({ x: Symbol('s') }),
       };
-      return ok(values[kind]!());
+      return values[kind]!();
     },
   }),
 ];
-
-const testSchemaDir = () =>
-  schemaDirWith({
-    explode: { input: objectSchema(), output: objectSchema() },
-    explode_oddly: { input: objectSchema(), output: objectSchema() },
-    explode_verbosely: { input: objectSchema(), output: objectSchema() },
-    bad_job: { input: objectSchema(), output: { type: 'object' } },
-    wrong_output: { input: objectSchema(), output: objectSchema({ value: { type: 'number' } }, ['value']) },
-    no_reply: { input: objectSchema(), output: objectSchema() },
-    not_json: { input: objectSchema({ kind: { type: 'string' } }, ['kind']), output: { type: 'object' } },
-  });
 
 describe('in process: failing tools, limits and internal errors', () => {
   let server: InProcessServer;
@@ -407,8 +406,8 @@ describe('in process: failing tools, limits and internal errors', () => {
 
   beforeAll(() => {
     server = new InProcessServer(keys, {
-      schemaDir: testSchemaDir(),
-      tools: [...loadToolModules(), ...testTools],
+      tools: testTools,
+      exampleTools: true,
       settings: { maxJobs: 2 },
       replayStore: failingReplay,
     });
@@ -443,7 +442,8 @@ describe('in process: failing tools, limits and internal errors', () => {
     const start = await server.call('bad_job', {});
     const jobId = start.result.result.job_id;
     const last = await server.waitFor((m) => m.method === 'job/status' && m.params.job_id === jobId && m.params.status !== 'running');
-    expect(last.params).toMatchObject({ status: 'error', error: 'job result is not valid JSON' });
+    expect(last.params).toMatchObject({ status: 'error' });
+    expect(last.params.error).toMatch(/^job result is not valid JSON: \/x /);
     expect(server.verifies(last.params)).toBe(true);
     expect((await server.call('poll_job', { job_id: jobId })).result).toMatchObject({ ok: true, status: 'error' });
   });

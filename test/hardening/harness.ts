@@ -172,19 +172,6 @@ export function signEnvelope(
   return signTestEnvelope(keys, tool, args, options);
 }
 
-/**
- * A copy of schemas/ in a temporary directory with extra tool schema files,
- * for test tools: `{ name: { input, output } }`.
- */
-export function schemaDirWith(extraTools: Record<string, { input: object; output: object }>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-schemas-'));
-  fs.cpSync(SCHEMA_DIR, dir, { recursive: true });
-  for (const [name, { input, output }] of Object.entries(extraTools)) {
-    fs.writeFileSync(path.join(dir, 'tools', `${name}.input.schema.json`), JSON.stringify({ $id: `urn:test:${name}.input`, ...input }));
-    fs.writeFileSync(path.join(dir, 'tools', `${name}.output.schema.json`), JSON.stringify({ $id: `urn:test:${name}.output`, ...output }));
-  }
-  return dir;
-}
 
 /** A ToolServer on PassThrough streams, with its output parsed and its log captured. */
 export class InProcessServer {
@@ -198,9 +185,9 @@ export class InProcessServer {
 
   constructor(
     readonly keys: TestKeys,
-    options: Partial<Omit<ToolServerOptions, 'keyring' | 'logger'>> & { schemaDir?: string } = {},
+    options: Partial<Omit<ToolServerOptions, 'keyring' | 'logger'>> = {},
   ) {
-    const schemas = options.schemas ?? new SchemaRegistry(options.schemaDir);
+    const schemas = options.schemas ?? new SchemaRegistry();
     const keyring = parseKeyring(keys.document, schemas);
     this.serverKey = keyring.serverKey;
     const logger = createLogger('debug', (line) => this.logLines.push(line));

@@ -1,12 +1,13 @@
 /** The pure parts of the MCP front end, without processes. */
 import { JobManager, MemoryJobStore, type JobUpdate } from '../../src/jobs';
 import { ErrorCode, ToolsealError } from '../../src/protocol/errors';
-import { SchemaRegistry } from '../../src/protocol/schemas';
 import type { CallRequest, Response } from '../../src/protocol/wire';
-import { loadToolModules, ToolRegistry } from '../../src/tools/registry';
+import { createLogger } from '../../src/server/logger';
+import { EXAMPLE_TOOLS, protocolToolsForListing } from '../../src/tools/builtin';
+import { ToolRegistry } from '../../src/tools/registry';
 import { checkEnvelopeBinding } from '../../src/mcp/authentication';
 import { jobOutcomeResult, successResult, toolErrorResult } from '../../src/mcp/callResults';
-import { parseTaskIdParams, parseTaskListParams, parseToolCallParams } from '../../src/mcp/params';
+import { parseTaskIdParams, parseListParams, parseToolCallParams } from '../../src/mcp/params';
 import { progressOf, ProgressStream } from '../../src/mcp/progress';
 import { negotiateProtocolVersion, serverCapabilities } from '../../src/mcp/session';
 import { TaskRegistry, toMcpTask } from '../../src/mcp/taskRegistry';
@@ -27,7 +28,7 @@ describe('version negotiation', () => {
 });
 
 describe('tool catalog', () => {
-  const tools = new ToolRegistry(new SchemaRegistry(), loadToolModules());
+  const tools = new ToolRegistry({ protocol: protocolToolsForListing(), tools: EXAMPLE_TOOLS }, createLogger('error'));
   const descriptor = (name: string) => tools.list().find((d) => d.name === name)!;
 
   it('tells open-object schemas from constraining ones', () => {
@@ -124,8 +125,8 @@ describe('params', () => {
 
   it('signs a task request as its method and its params without _meta', () => {
     expect(parseTaskIdParams('tasks/get', { taskId: 't', _meta: { x: 1 } }).target).toEqual({ tool: 'tasks/get', args: { taskId: 't' } });
-    expect(parseTaskListParams('tasks/list', undefined).target).toEqual({ tool: 'tasks/list', args: undefined });
-    expect(parseTaskListParams('tasks/list', { cursor: '3' }).target).toEqual({ tool: 'tasks/list', args: { cursor: '3' } });
+    expect(parseListParams('tasks/list', undefined).target).toEqual({ tool: 'tasks/list', args: undefined });
+    expect(parseListParams('tasks/list', { cursor: '3' }).target).toEqual({ tool: 'tasks/list', args: { cursor: '3' } });
     expect(invalidAt(() => parseTaskIdParams('tasks/get', { taskId: 3 }))).toBe('/taskId');
   });
 

@@ -51,7 +51,7 @@ describe('lifecycle', () => {
     const capabilities = mcp.client.getServerCapabilities();
     expect(capabilities?.tools).toBeDefined();
     expect(capabilities?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
-    expect(mcp.client.getInstructions()).toMatch(/start_long_task/);
+    expect(mcp.client.getInstructions()).toMatch(/poll_job/);
   });
 
   it('answers ping', async () => {

@@ -1,13 +1,17 @@
-import type { BatchSumInput } from '../../generated/schemas';
+import type { BatchSumInput, BatchSumOutput } from '../../generated/schemas';
 import { ErrorCode, ToolsealError } from '../../protocol/errors';
 import { exactSum } from '../exactSum';
-import { defineTool, ok } from '../tool';
+import { defineTool } from '../tool';
 
-export default defineTool<BatchSumInput>({
+/** An example tool: exact summation. */
+export const batchSum = defineTool<BatchSumInput, BatchSumOutput>({
   name: 'batch_sum',
   description:
     'Adds 1 to 100000 numbers exactly: the total is the correctly rounded sum (like Python math.fsum), ' +
     'so [1e16, 1, -1e16] sums to 1 and ten 0.1s to 1. Returns the count and the total.',
+  inputSchema: require('../../../schemas/tools/batch_sum.input.schema.json'),
+  outputSchema: require('../../../schemas/tools/batch_sum.output.schema.json'),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   run: ({ numbers }) => {
     const total = exactSum(numbers);
     if (!Number.isFinite(total)) {
@@ -15,6 +19,6 @@ export default defineTool<BatchSumInput>({
         errors: [{ path: '/numbers', message: 'the sum is not a finite number' }],
       });
     }
-    return ok({ count: numbers.length, total });
+    return { count: numbers.length, total };
   },
 });

@@ -1,15 +1,21 @@
-import type { CancelJobInput } from '../../generated/schemas';
-import { defineTool } from '../tool';
+import type { CancelJobInput, CancelJobOutput } from '../../generated/schemas';
+import { defineTool, type Tool } from '../tool';
 import { jobReply, unknownJob } from '../jobReply';
+import type { ProtocolServices } from './services';
 
-export default defineTool<CancelJobInput>({
-  name: 'cancel_job',
-  description:
-    'Cancels a running job started by the same client and answers status cancelled. ' +
-    'Idempotent: on a job that already finished it answers that job\'s final status.',
-  run: async ({ job_id }, ctx) => {
-    const job = await ctx.jobs.cancel(job_id, ctx.clientId);
-    if (!job) throw unknownJob();
-    return jobReply(job);
-  },
-});
+export function cancelJobTool(server: ProtocolServices): Tool<CancelJobInput, CancelJobOutput> {
+  return defineTool<CancelJobInput, CancelJobOutput>({
+    name: 'cancel_job',
+    description:
+      'Cancels a running job started by the same client and answers status cancelled. ' +
+      "Idempotent: on a job that already finished it answers that job's final status.",
+    inputSchema: require('../../../schemas/tools/cancel_job.input.schema.json'),
+    outputSchema: require('../../../schemas/tools/cancel_job.output.schema.json'),
+    annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    run: async ({ job_id }, ctx) => {
+      const job = await server.jobs.cancel(job_id, ctx.clientId);
+      if (!job) throw unknownJob();
+      return jobReply(job);
+    },
+  });
+}

@@ -1,10 +1,16 @@
-import type { ListToolsInput } from '../../generated/schemas';
-import { defineTool, ok } from '../tool';
+import type { ListToolsInput, ListToolsOutput } from '../../generated/schemas';
+import { defineTool, type Tool } from '../tool';
+import type { ProtocolServices } from './services';
 
-export default defineTool<ListToolsInput>({
-  name: 'list_tools',
-  description:
-    'Lists every tool of this server with its description and the JSON Schemas of its input and output, ' +
-    'ready to hand to an LLM tool-calling runtime.',
-  run: (_args, ctx) => ok({ tools: ctx.catalog() }),
-});
+export function listToolsTool(server: ProtocolServices): Tool<ListToolsInput, ListToolsOutput> {
+  return defineTool<ListToolsInput, ListToolsOutput>({
+    name: 'list_tools',
+    description:
+      'Lists every tool the caller may call, with its description and the JSON Schemas of its input and output, ' +
+      'ready to hand to an LLM tool-calling runtime.',
+    inputSchema: require('../../../schemas/tools/list_tools.input.schema.json'),
+    outputSchema: require('../../../schemas/tools/list_tools.output.schema.json'),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    run: (_args, ctx) => ({ tools: [...server.toolsFor(ctx.clientId)] }),
+  });
+}

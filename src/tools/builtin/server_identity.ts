@@ -1,16 +1,21 @@
-import type { ServerIdentityInput } from '../../generated/schemas';
+import type { ServerIdentityInput, ServerIdentityOutput } from '../../generated/schemas';
 import { PROTOCOL_VERSION } from '../../protocol/wire';
-import { defineTool, ok } from '../tool';
+import { defineTool, type Tool } from '../tool';
+import type { ProtocolServices } from './services';
 
-export default defineTool<ServerIdentityInput>({
-  name: 'server_identity',
-  description:
-    "Returns this server's id, a fingerprint of its signing key (16 hex chars, safe to show) and its capabilities. " +
-    'Call it first to check which server you are talking to.',
-  run: (_args, ctx) =>
-    ok({
-      server_id: ctx.serverId,
-      fingerprint: ctx.fingerprint,
+export function serverIdentityTool(server: ProtocolServices): Tool<ServerIdentityInput, ServerIdentityOutput> {
+  return defineTool<ServerIdentityInput, ServerIdentityOutput>({
+    name: 'server_identity',
+    description:
+      "Returns this server's id, a fingerprint of its signing key (16 hex chars, safe to show) and its capabilities. " +
+      'Call it first to check which server you are talking to.',
+    inputSchema: require('../../../schemas/tools/server_identity.input.schema.json'),
+    outputSchema: require('../../../schemas/tools/server_identity.output.schema.json'),
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    run: () => ({
+      server_id: server.serverId,
+      fingerprint: server.fingerprint,
       capabilities: { async: true, stateless: true, notifications: true, protocol: PROTOCOL_VERSION },
     }),
-});
+  });
+}

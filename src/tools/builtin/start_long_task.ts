@@ -1,27 +1,18 @@
-import type { StartLongTaskInput } from '../../generated/schemas';
-import { JobLimitError, longTaskWork } from '../../jobs';
-import { ErrorCode, ToolsealError } from '../../protocol/errors';
+import type { StartLongTaskInput, StartLongTaskOutput } from '../../generated/schemas';
+import { longTaskWork } from '../../jobs/longTask';
 import { defineTool } from '../tool';
 
-export default defineTool<StartLongTaskInput>({
+/** An example job tool: waits, reporting progress, then ends with the caller's payload. */
+export const startLongTask = defineTool<StartLongTaskInput, StartLongTaskOutput>({
   name: 'start_long_task',
   description:
     'Starts a background job that runs for `seconds` (1-20) and then finishes with `payload` as its result. ' +
     'Answers at once with a job_id; progress and the result arrive as job/status notifications, ' +
     'or use poll_job and cancel_job.',
-  async: true,
-  run: async ({ seconds, payload }, ctx) => {
-    try {
-      const job = await ctx.jobs.start({
-        ownerClientId: ctx.clientId,
-        requestId: ctx.requestId,
-        tool: 'start_long_task',
-        work: longTaskWork({ seconds, payload: payload ?? {} }),
-      });
-      return { status: 'accepted', result: { job_id: job.jobId, poll_interval_ms: ctx.pollIntervalMs }, error: null };
-    } catch (err) {
-      if (err instanceof JobLimitError) throw new ToolsealError(ErrorCode.LimitExceeded, err.message);
-      throw err;
-    }
-  },
+  inputSchema: require('../../../schemas/tools/start_long_task.input.schema.json'),
+  outputSchema: require('../../../schemas/tools/start_long_task.output.schema.json'),
+  job: true,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  run: ({ seconds, payload }, ctx) =>
+    longTaskWork({ seconds, payload: payload ?? {} })({ signal: ctx.signal, reportProgress: (fraction) => ctx.progress(fraction) }),
 });

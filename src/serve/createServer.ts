@@ -1,0 +1,130 @@
+/**
+ * The library's way to serve tools: `createServer({ tools }).serveStdio()`
+ * runs the whole `toolseal serve` lifecycle in the caller's process.
+ */
+import type { Keyring as KeyringDocument } from '../generated/schemas';
+import { installMcpFrontEnd } from '../mcp';
+import { KeyringError, loadKeyring, parseKeyring, type Keyring } from '../protocol/keyring';
+import { SchemaRegistry } from '../protocol/schemas';
+import { createLogger, type Logger, type LogLevel } from '../server/logger';
+import { ToolServer, type ServerStreams } from '../server/server';
+import { SHUTDOWN_BUDGET_MS, type ServerSettings } from '../server/settings';
+import { ToolSetError } from '../tools/schemaCompiler';
+import type { Tool } from '../tools/tool';
+import { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch } from '../transport/burstDispatch';
+import { reserveStdoutForProtocol } from './stdio';
+
+export type { KeyringDocument };
+
+/** What a server is made of. Only `tools` is usually given; the keyring comes from the environment by default. */
+export interface CreateServerOptions {
+  /** The tools to serve. The protocol tools (server_identity, list_tools, poll_job, cancel_job) are always served. */
+  tools?: readonly Tool[];
+  /** Also serve the example tools batch_sum and start_long_task (default false). */
+  exampleTools?: boolean;
+  /** A keyring file, like `--keys`. */
+  keys?: string;
+  /** The keyring itself: a keyring document (the JSON of a keyring file) or one parsed with `parseKeyring`. */
+  keyring?: KeyringDocument | Keyring;
+  /** Where `TOOLSEAL_KEYS_JSON` and `TOOLSEAL_KEYS` are read when neither `keys` nor `keyring` is given (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Limits and timings; see the README's limits table. */
+  settings?: Partial<ServerSettings>;
+  /** Log level on stderr (default `warn`); ignored when `logger` is given. */
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** Run unsigned MCP tool calls as client `mcp:unsigned`: trusts whoever holds the pipe. */
+  allowUnsignedMcp?: boolean;
+  /** Queued messages handled back to back by `serveStdio` (0: one per event-loop turn). */
+  maxDispatchBurst?: number;
+}
+
+/** A server not started yet: serve it on stdio, or on streams of your own. */
+export interface ToolsealServer {
+  /**
+   * Serves on stdin/stdout until stdin ends (answering what was read and
+   * draining jobs) or SIGTERM/SIGINT arrives. stdout carries protocol lines
+   * only: console output and `process.stdout` writes of tool code go to
+   * stderr. A bad keyring or tool set is refused with a one-line reason on
+   * stderr and exit code 2. Resolves with the exit code; with `exit` (the
+   * default) the process then exits with it.
+   */
+  serveStdio(options?: { exit?: boolean }): Promise<number>;
+  /**
+   * Builds the server on the given streams and starts it (embedding, tests).
+   * @throws KeyringError or ToolSetError for a bad keyring or tool set.
+   */
+  listen(streams: ServerStreams): ToolServer;
+}
+
+/** Declares a server; nothing is checked or started until it is served. */
+export function createServer(options: CreateServerOptions = {}): ToolsealServer {
+  return {
+    serveStdio: (serveOptions) => serveStdio(options, serveOptions?.exit !== false),
+    listen: (streams) => {
+      const server = buildServer(options, streams, options.logger ?? createLogger(options.logLevel ?? 'warn'));
+      server.start();
+      return server;
+    },
+  };
+}
+
+function resolveKeyring(options: CreateServerOptions, schemas: SchemaRegistry): Keyring {
+  const given = options.keyring;
+  if (given !== undefined) return isParsedKeyring(given) ? given : parseKeyring(given, schemas);
+  return loadKeyring({ keysPath: options.keys, env: options.env ?? process.env }, schemas);
+}
+
+function isParsedKeyring(value: KeyringDocument | Keyring): value is Keyring {
+  return (value as Keyring).serverKey !== undefined;
+}
+
+function buildServer(options: CreateServerOptions, streams: ServerStreams, logger: Logger): ToolServer {
+  const schemas = new SchemaRegistry();
+  const keyring = resolveKeyring(options, schemas);
+  const server = new ToolServer(
+    { keyring, logger, settings: options.settings, schemas, tools: options.tools ?? [], exampleTools: options.exampleTools === true },
+    streams,
+  );
+  // MCP hosts use the same stdio; unsigned MCP calls only when allowed.
+  installMcpFrontEnd(server, { keyring, logger, allowUnsigned: options.allowUnsignedMcp === true });
+  return server;
+}
+
+async function serveStdio(options: CreateServerOptions, exit: boolean): Promise<number> {
+  const code = await runOnStdio(options);
+  if (exit) process.exit(code);
+  process.exitCode = code;
+  return code;
+}
+
+async function runOnStdio(options: CreateServerOptions): Promise<number> {
+  const output = reserveStdoutForProtocol();
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
+  let server: ToolServer;
+  try {
+    // This process is the server's own: vscode-jsonrpc may take its queued
+    // messages in bursts instead of one per event-loop turn.
+    installBurstDispatch({ maxBurst: options.maxDispatchBurst ?? DEFAULT_MAX_DISPATCH_BURST });
+    server = buildServer(options, { input: process.stdin, output }, logger);
+  } catch (err) {
+    if (err instanceof KeyringError || err instanceof ToolSetError) {
+      process.stderr.write(`toolseal serve: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  process.on('uncaughtException', (err) => logger.error('uncaught_exception', { error: err.stack ?? String(err) }));
+  process.on('unhandledRejection', (err) => logger.error('unhandled_rejection', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // Whatever happens, the process is gone within the budget.
+    setTimeout(() => process.exit(0), SHUTDOWN_BUDGET_MS).unref();
+    void server.shutdown(signal);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  server.start();
+  await server.finished;
+  return 0;
+}
