@@ -21,6 +21,7 @@ export {
   StatusReply,
   type InferredToolSpec,
   type JsonSchemaObject,
+  type SchemaType,
   type Tool,
   type ToolAnnotations,
   type ToolContext,

@@ -99,6 +99,14 @@ export interface InferredToolSpec<I extends JSONSchema, O extends JSONSchema, In
 }
 
 /**
+ * The type a schema describes. A schema typed only as JSONSchema (not a
+ * literal) describes `unknown`; this also spares the compiler FromSchema of
+ * the whole JSONSchema type, which it may instantiate while reporting an
+ * error in a call of the explicit overload.
+ */
+export type SchemaType<S extends JSONSchema> = JSONSchema extends S ? unknown : FromSchema<S>;
+
+/**
  * Declares a tool. With schemas written inline (or `as const`), the types
  * of `run`'s arguments and of its result are inferred from them; with
  * schemas from files, name the types: `defineTool<Args, Result>({...})`.
@@ -112,7 +120,7 @@ export interface InferredToolSpec<I extends JSONSchema, O extends JSONSchema, In
 // Its required third type parameter, never named by callers, means that
 // `defineTool<In, Out>(...)` with two type arguments skips it for the
 // second overload, whose In and Out cannot be inferred at all.
-export function defineTool<const I extends JSONSchema, const O extends JSONSchema, FromSchemas extends 'schemas', In = FromSchema<I>, Out = FromSchema<O>>(
+export function defineTool<const I extends JSONSchema, const O extends JSONSchema, FromSchemas extends 'schemas', In = SchemaType<I>, Out = SchemaType<O>>(
   spec: InferredToolSpec<I, O, In, Out>,
 ): Tool<In, Out>;
 export function defineTool<In = never, Out = never>(spec: ToolSpec<NoInfer<In>, NoInfer<Out>>): Tool<In, Out>;

@@ -45,9 +45,11 @@ export class ServerProcess {
     readonly keys: TestKeys,
     args: string[] = [],
     env: NodeJS.ProcessEnv = {},
+    /** What node runs instead of `toolseal serve --keys FILE` (a user's server script, say); `args` follow it. */
+    entry: string[] = [CLI, 'serve', '--keys', keys.file],
   ) {
     this.serverKey = new HmacKey(decodeSecret(keys.serverSecret, 'server'));
-    this.child = spawn(process.execPath, [CLI, 'serve', '--keys', keys.file, ...args], {
+    this.child = spawn(process.execPath, [...entry, ...args], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
