@@ -61,7 +61,7 @@ interface DraftValidators {
  * (schemas from generators carry their own) but are logged at start-up, so
  * a misspelt keyword does not go unnoticed.
  */
-function ajvOptions(allErrors: boolean, logger: Logger, where: () => string): Options {
+function ajvOptions(allErrors: boolean, report: (level: 'warn' | 'error', message: string) => void): Options {
   return {
     allErrors,
     strict: false,
@@ -74,8 +74,8 @@ function ajvOptions(allErrors: boolean, logger: Logger, where: () => string): Op
     code: { optimize: false },
     logger: {
       log: () => undefined,
-      warn: (...args: unknown[]) => logger.warn('tool_schema_warning', { schema: where(), message: args.map(String).join(' ') }),
-      error: (...args: unknown[]) => logger.error('tool_schema_error', { schema: where(), message: args.map(String).join(' ') }),
+      warn: (...args: unknown[]) => report('warn', args.map(String).join(' ')),
+      error: (...args: unknown[]) => report('error', args.map(String).join(' ')),
     },
   };
 }
@@ -85,8 +85,19 @@ export class ToolSchemaCompiler {
   private readonly drafts = new Map<Draft, DraftValidators>();
   /** What is being compiled, for Ajv's warnings. */
   private current = '';
+  /** Warnings already logged: each schema is compiled by more than one Ajv instance, and a keyword may recur. */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
+
+  /** Logs one of Ajv's warnings about the schema being compiled, once per schema and message. */
+  private report(level: 'warn' | 'error', message: string): void {
+    const key = `${this.current}\u0000${message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    if (level === 'warn') this.logger.warn('tool_schema_warning', { schema: this.current, message });
+    else this.logger.error('tool_schema_error', { schema: this.current, message });
+  }
 
   /**
    * Checks and compiles one schema. `where` names it in errors, e.g.
@@ -145,7 +156,7 @@ export class ToolSchemaCompiler {
     if (validators === undefined) {
       // Ajv's 2020-12 and draft-07 vocabularies cannot share one instance.
       const make = (allErrors: boolean): Ajv => {
-        const options = ajvOptions(allErrors, this.logger, () => this.current);
+        const options = ajvOptions(allErrors, (level, message) => this.report(level, message));
         const ajv = draft === '2020-12' ? new Ajv2020(options) : new Ajv(options);
         addFormats(ajv);
         return ajv;
