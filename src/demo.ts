@@ -39,8 +39,8 @@ async function demo(): Promise<void> {
     say('batch_sum [] -> unexpectedly accepted');
   } catch (err) {
     if (!(err instanceof ToolsealError)) throw err;
-    const first = (err.data?.errors as Array<{ path: string; message: string }> | undefined)?.[0];
-    say(`batch_sum [] -> error ${err.code} ${err.message}${first ? `: ${first.path} ${first.message}` : ''}`);
+    // A verified error's message is the server's signed text, which names the first problem.
+    say(`batch_sum [] -> error ${err.code} ${err.message}`);
   }
 
   const job = await client.startJob('start_long_task', { seconds: 2, payload: { task: 'demo' } });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { CommandModule } from './main';
-import { ClientErrorCode } from '../client/errors';
+import { ClientErrorCode, ServerError } from '../client/errors';
 import type { SecurityEvent } from '../client/toolClient';
 import { ToolClient } from '../client/toolClient';
 import { ToolsealError } from '../protocol/errors';
@@ -30,10 +30,14 @@ Options:
 
 Output: stdout carries only JSON lines. On success: the verified response
 (snake_case, as signed by the server), then with --wait the job's
-notifications. On failure the last stdout line is the JSON-RPC error object
-{"code", "message", "data"} and stderr says what went wrong. Client-side
-failures use codes of their own: -31001 server gone, -31002 timeout,
--31004 a response failed verification, -31005 job cancelled.
+notifications. On failure the last stdout line is the error object
+{"code", "message", "data", "verified"} and stderr says what went wrong.
+"verified" is set for the server's JSON-RPC errors: true when the error came
+with a response signed by the server (its message is the signed text), false
+for errors answered before authentication, which cannot be signed (their
+text is not the server's word). Client-side failures have no "verified" and
+codes of their own: -31001 server gone, -31002 timeout, -31004 an answer
+failed verification, -31005 job cancelled.
 
 Examples:
   toolseal call batch_sum '{"numbers": [1, 2, 3]}' --keys keys.json
@@ -98,14 +102,30 @@ export async function callCommand(argv: string[]): Promise<number> {
       error = timedOut();
     }
     if (!(error instanceof ToolsealError)) throw error;
-    await writeJsonLine({ code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) });
-    process.stderr.write(`toolseal call: ${error.message} (${error.code})\n`);
+    await writeJsonLine(errorObject(error));
+    process.stderr.write(`toolseal call: ${errorSummary(error)}\n`);
     return 1;
   } finally {
     clearTimeout(timer);
     await client.close();
     await flushed();
   }
+}
+
+/** The error as stdout prints it: `{code, message, data?}`, plus `verified` for the server's errors. */
+export function errorObject(error: ToolsealError): Record<string, unknown> {
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.data === undefined ? {} : { data: error.data }),
+    ...(error instanceof ServerError ? { verified: error.verified } : {}),
+  };
+}
+
+/** The error in one line for stderr; an unverified one says so first. */
+export function errorSummary(error: ToolsealError): string {
+  const summary = `${error.message} (${error.code})`;
+  return error instanceof ServerError && !error.verified ? `unverified error, not signed by the server: ${summary}` : summary;
 }
 
 /** ARGS_JSON: one JSON object. */

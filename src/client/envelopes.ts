@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
-import { ErrorCode, ToolsealError } from '../protocol/errors';
+import { ErrorCode, ErrorMessage, ToolsealError, type ErrorCodeValue } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import { SchemaRegistry } from '../protocol/schemas';
 import { signInPlace, verifySigned } from '../protocol/signing';
@@ -99,7 +99,15 @@ export type VerificationFailureReason =
   /** Signed, but names another server. */
   | 'server-id'
   /** A job notification addressed to another client. */
-  | 'client-id';
+  | 'client-id'
+  /** Signed, but dated further from the client's clock than its maxSkewMs. */
+  | 'stale'
+  /** A JSON-RPC error that only comes after authentication, without the signed response it must carry. */
+  | 'unsigned'
+  /** A JSON-RPC error whose signed response does not agree with its code (not an error, or a code answered before authentication). */
+  | 'error-code'
+  /** A second answer to a call already answered, or an answer to no call the client made. */
+  | 'duplicate';
 
 export interface VerificationFailure {
   reason: VerificationFailureReason;
@@ -128,8 +136,15 @@ export interface ResponseExpectation {
   serverId: string;
   /** The request_id of the envelope it answers. */
   requestId: string;
+  /** How far ts_ms may be from `nowMs`, in ms (as the server's --max-skew-ms). Default 300000. */
+  maxSkewMs?: number;
+  /** The client's clock, Unix ms. Default Date.now(). */
+  nowMs?: number;
   schemas?: SchemaRegistry;
 }
+
+/** How far a response's ts_ms may be from the client's clock by default: the server's default skew. */
+export const DEFAULT_MAX_SKEW_MS = 300_000;
 
 /** What a job notification must match besides its schema. */
 export interface JobStatusExpectation {
@@ -156,9 +171,87 @@ export function verifyResponse(value: unknown, expected: ResponseExpectation): V
   if (response.server_id !== expected.serverId) {
     return fail('server-id', `response comes from server ${JSON.stringify(response.server_id)}, not ${JSON.stringify(expected.serverId)}`);
   }
+  const maxSkewMs = expected.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+  const skewMs = Math.abs((expected.nowMs ?? Date.now()) - response.ts_ms);
+  if (skewMs > maxSkewMs) {
+    return fail('stale', `response is dated ${skewMs} ms from the client's clock, more than ${maxSkewMs} ms`);
+  }
   const verified = fromWireResponse(response) as VerifiedResponse;
   verified.wire = response;
   return { ok: true, value: verified };
+}
+
+/** A JSON-RPC error object as received: code, message and data unchecked. */
+export interface ReceivedError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** A JSON-RPC error that passed verifyErrorAnswer, with what it may be trusted for. */
+export interface ErrorAnswer {
+  code: number;
+  /** The signed response's `error` text when verified; the text as received otherwise. */
+  message: string;
+  data: Record<string, unknown> | undefined;
+  /** Whether it came with a signed error response that agrees with its code. */
+  verified: boolean;
+}
+
+/** Codes the server answers only once it has authenticated the call (PROTOCOL section 4, steps 6-8). */
+const AUTHENTICATED_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.UnknownTool,
+  ErrorCode.InvalidArguments,
+  ErrorCode.UnknownJob,
+  ErrorCode.LimitExceeded,
+  ErrorCode.ToolFailed,
+  ErrorCode.InternalError,
+]);
+
+/**
+ * Of those, the codes that never come without a signed response. -32013 also
+ * answers a full replay cache at step 5 and -32603 a failure outside the
+ * call pipeline, both before any response can be signed, so those two are
+ * checked only when they carry one.
+ */
+const ALWAYS_SIGNED_CODES: ReadonlySet<number> = new Set([ErrorCode.UnknownTool, ErrorCode.InvalidArguments, ErrorCode.UnknownJob, ErrorCode.ToolFailed]);
+
+/**
+ * Checks a JSON-RPC error answering a call. The code is not covered by any
+ * signature, so it must agree with what is signed:
+ * - a code that only comes after authentication (-32010, -32011, -32012,
+ *   -32014) must carry a signed response (`data.response`);
+ * - a `data.response`, when present, must verify like any response, be an
+ *   error (`ok: false`, `status: "error"`) and come with a code answered
+ *   after authentication (-32010..-32014, -32603);
+ * - then the error is verified and its message is the signed `error` text.
+ * Any other error (one answered before authentication) passes unverified,
+ * its text as received.
+ */
+export function verifyErrorAnswer(error: ReceivedError, expected: ResponseExpectation): Verification<ErrorAnswer> {
+  const data = asErrorData(error.data);
+  if (data === undefined || !Object.hasOwn(data, 'response')) {
+    if (ALWAYS_SIGNED_CODES.has(error.code)) return fail('unsigned', `error ${error.code} comes after authentication, yet carries no signed response`);
+    return { ok: true, value: { code: error.code, message: error.message, data, verified: false } };
+  }
+  const verified = verifyResponse(data.response, expected);
+  if (!verified.ok) return verified;
+  const response = verified.value;
+  if (response.ok || response.status !== 'error') {
+    return fail('error-code', `error ${error.code} carries a signed response that is not an error (status ${JSON.stringify(response.status)})`);
+  }
+  if (!AUTHENTICATED_CODES.has(error.code)) {
+    return fail('error-code', `error ${error.code} is answered before authentication, yet carries a signed response`);
+  }
+  const message = response.error ?? ErrorMessage[error.code as ErrorCodeValue];
+  return { ok: true, value: { code: error.code, message, data, verified: true } };
+}
+
+/** A JSON-RPC error's data in ToolsealError's shape. */
+function asErrorData(data: unknown): Record<string, unknown> | undefined {
+  if (data === undefined || data === null) return undefined;
+  if (typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
+  return { value: data };
 }
 
 /** Checks a `job/status` notification: JSON shape, schema, signature, server id, and that the job is ours. */

@@ -2,6 +2,32 @@ import { ClientErrorCode, ToolsealError } from '../protocol/errors';
 
 export { ClientErrorCode, type ClientErrorCodeValue } from '../protocol/errors';
 
+/**
+ * A JSON-RPC error a call was answered with, as the server's `code`,
+ * `message` and `data`.
+ *
+ * `verified` is true when the error came with a response signed by the
+ * server (`data.response`, failures after authentication): then `message`
+ * is that signed response's `error` text. It is false for the errors the
+ * protocol cannot sign (those answered before the server knows who is
+ * calling: -32700, -32600, -32601, -32602, -32001..-32004, and -32013 /
+ * -32603 when they come without a signed response): anyone who can write to
+ * the client's input could have sent them, so never show their text to a
+ * model as fact. Whatever `data` holds besides `response` is not signed.
+ */
+export class ServerError extends ToolsealError {
+  constructor(
+    code: number,
+    message: string,
+    data: Record<string, unknown> | undefined,
+    /** Whether code and message come with a response signed by the server. */
+    readonly verified: boolean,
+  ) {
+    super(code, message, data);
+    this.name = 'ServerError';
+  }
+}
+
 /** How the server process ended (both null when there was no process, or it could not be started). */
 export interface ExitInfo {
   /** The exit code, or null when the process was killed by a signal. */

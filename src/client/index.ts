@@ -10,7 +10,7 @@ export {
   type SpawnOptions,
 } from './toolClient';
 export { Job, type JobPhase } from './job';
-export { ClientErrorCode, type ClientErrorCodeValue, type ExitInfo } from './errors';
+export { ClientErrorCode, ServerError, type ClientErrorCodeValue, type ExitInfo } from './errors';
 export {
   resolveCredentials,
   type ClientKeys,
@@ -22,10 +22,14 @@ export {
   type Secret,
 } from './credentials';
 export {
+  DEFAULT_MAX_SKEW_MS,
   signEnvelope,
+  verifyErrorAnswer,
   verifyJobStatus,
   verifyResponse,
   type EnvelopeFields,
+  type ErrorAnswer,
+  type ReceivedError,
   type JobStatusExpectation,
   type JobStatusUpdate,
   type ResponseExpectation,

@@ -7,7 +7,7 @@ import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { JobStatusState, JsonObject } from '../protocol/wire';
 import type { JobStatusUpdate, VerifiedResponse } from './envelopes';
-import { ClientErrorCode } from './errors';
+import { ClientErrorCode, ServerError } from './errors';
 import { SeqOrder } from './sequencer';
 import type { CallOptions } from './toolClient';
 
@@ -244,13 +244,15 @@ export class Job<R = JsonObject> implements AsyncIterable<JobStatusUpdate> {
     try {
       await this.poll({ timeoutMs: Math.max(10_000, 5 * this.pollIntervalMs) });
     } catch (err) {
-      if (err instanceof ToolsealError && err.code === ErrorCode.UnknownJob) {
-        // Expired or never ours: its outcome is gone for good.
+      if (err instanceof ServerError && err.verified && err.code === ErrorCode.UnknownJob) {
+        // Expired or never ours, as the server signed: its outcome is gone for good.
+        // (An unsigned -32012 never gets here: the client refuses it as a forgery.)
         this.end({ kind: 'lost', error: new ToolsealError(err.code, `job ${this.id} is no longer known to the server`, err.data) });
         return;
       }
       // A lost connection ends the job through its sink; anything else
-      // (a timeout, a limit) is worth another try at the next interval.
+      // (a timeout, a limit, an answer that failed verification) is worth
+      // another try at the next interval.
     }
     if (this.ended || !this.polling || round !== this.pollRound) return;
     this.pollTimer = setTimeout(() => void this.pollOnce(round), this.pollIntervalMs);

@@ -4,24 +4,28 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, Emitter, ResponseError, type Event, type MessageConnection, type MessageReader } from 'vscode-jsonrpc/node';
+import { createMessageConnection, Emitter, Message, ResponseError, type Event, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
 import { ToolsealError } from '../protocol/errors';
 import type { SchemaRegistry } from '../protocol/schemas';
 import { CALL_METHOD, JOB_STATUS_METHOD, type Envelope, type JsonObject } from '../protocol/wire';
 import { NewlineMessageReader, NewlineMessageWriter } from '../transport';
 import { resolveCredentials, type ClientKeys, type Credentials } from './credentials';
 import {
+  DEFAULT_MAX_SKEW_MS,
   defaultSchemas,
   signEnvelope,
+  verifyErrorAnswer,
   verifyJobStatus,
   verifyResponse,
   type JobStatusUpdate,
+  type ResponseExpectation,
   type VerificationFailureReason,
   type VerifiedResponse,
 } from './envelopes';
 import { AbortGroups } from './abortGroups';
+import { AnswerLedger } from './answerLedger';
 import { Deadlines } from './deadlines';
-import { ClientErrorCode, connectionClosedError, type ExitInfo } from './errors';
+import { ClientErrorCode, connectionClosedError, ServerError, type ExitInfo } from './errors';
 import { Job, type JobHost, type JobSink } from './job';
 import { forwardLines, prefixedStderr, serverCommand, startServerProcess, type ProcessOptions } from './spawn';
 
@@ -35,7 +39,7 @@ export interface CallOptions {
 
 /** Something the server sent that failed verification, or a line that is not a protocol message. */
 export interface SecurityEvent {
-  /** What failed: a call's response, the signed response inside an error, a job notification, or a raw line. */
+  /** What failed: a call's response (or a second answer to it), a call's error answer, a job notification, or a raw line. */
   kind: 'response' | 'error-response' | 'job-status' | 'message';
   /** Why it failed; `invalid-message` for a line that is not JSON-RPC at all. */
   reason: VerificationFailureReason | 'invalid-message';
@@ -58,6 +62,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Longest line accepted from the server, bytes. Default 64 MiB. */
   maxMessageBytes?: number;
+  /** How far a response's ts_ms may be from this client's clock, ms. Default 300000 (the server's default --max-skew-ms). */
+  maxSkewMs?: number;
   /** Schemas to verify with. Default: this package's, compiled once per process. */
   schemas?: SchemaRegistry;
 }
@@ -158,7 +164,10 @@ function abortedError(envelope: Envelope): ToolsealError {
  *
  * Every call carries a fresh request_id, nonce and timestamp. A response is
  * handed back only after its schema, its signature under the server key,
- * its request_id and its server_id check out; anything that fails is
+ * its request_id, its server_id and its ts_ms (within `maxSkewMs`) check
+ * out; an error only with the code and message its signed response backs,
+ * or marked unverified (ServerError.verified) when the protocol cannot sign
+ * it; only the first answer to a call counts. Anything that fails is
  * reported on `onSecurityEvent` and never reaches the caller. When the
  * server exits, every pending call and every unfinished job rejects.
  */
@@ -179,6 +188,9 @@ export class ToolClient {
   private readonly keys: ClientKeys;
   private readonly schemas: SchemaRegistry;
   private readonly defaultTimeoutMs: number;
+  private readonly maxSkewMs: number;
+  /** The envelope of each request whose answer has not been read yet, by JSON-RPC id. */
+  private readonly awaitingAnswer = new AnswerLedger<Envelope>();
   private readonly streams: ClientStreams;
   private readonly reader: NewlineMessageReader;
   private readonly writer: NewlineMessageWriter;
@@ -258,6 +270,7 @@ export class ToolClient {
     this.serverId = keys.serverId;
     this.schemas = schemas;
     this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
     this.streams = streams;
     this.process = child;
     if (options.onSecurityEvent) this.securityEmitter.event(options.onSecurityEvent);
@@ -271,18 +284,32 @@ export class ToolClient {
     // keeping N in flight) come within a few turns: let them share one write.
     this.writer = new NewlineMessageWriter(streams.writable, { holdWhile: () => this.received > this.dispatched });
     const reader = this.reader;
-    const countingReader: MessageReader = {
+    const writer = this.writer;
+    // Reader and writer as vscode-jsonrpc sees them: counting what it has to
+    // dispatch, and letting through only the first answer to each request.
+    const guardedReader: MessageReader = {
       onError: reader.onError,
       onClose: reader.onClose,
       onPartialMessage: reader.onPartialMessage,
       listen: (callback) =>
         reader.listen((message) => {
+          if (Message.isResponse(message) && message.id !== null && !this.firstAnswer(message.id, message)) return;
           this.received++;
           callback(message);
         }),
       dispose: () => reader.dispose(),
     };
-    this.connection = createMessageConnection(countingReader, this.writer, undefined, {
+    const recordingWriter: MessageWriter = {
+      onError: writer.onError,
+      onClose: writer.onClose,
+      write: (message) => {
+        if (Message.isRequest(message)) this.awaitingAnswer.sent(message.id!, message.params as Envelope);
+        return writer.write(message);
+      },
+      end: () => writer.end(),
+      dispose: () => writer.dispose(),
+    };
+    this.connection = createMessageConnection(guardedReader, recordingWriter, undefined, {
       messageStrategy: {
         handleMessage: (message, next) => {
           try {
@@ -354,8 +381,10 @@ export class ToolClient {
    * Calls `tool` with `args` (a plain JSON object; when omitted the envelope
    * carries no args). Resolves with the verified response, whose `ok` and
    * `status` say how the call went (e.g. `accepted` for a job). Rejects with
-   * a ToolsealError: the server's JSON-RPC error (`code`, `message`, `data`,
-   * with `data.response` verified when present), or a ClientErrorCode.
+   * a ServerError, the server's JSON-RPC error (`verified` says whether its
+   * code and message are backed by a signed `data.response`; see
+   * verifyErrorAnswer), or a ToolsealError with a ClientErrorCode
+   * (VerificationFailed for an answer that failed verification).
    */
   call<R = JsonObject>(tool: string, args?: object, options: CallOptions = {}): Promise<VerifiedResponse<R>> {
     if (this.closed) return Promise.reject(this.closedError());
@@ -473,7 +502,7 @@ export class ToolClient {
     return this.rejectForged('response', verified.failure, result, envelope);
   }
 
-  /** A JSON-RPC error as a ToolsealError, its signed `data.response` verified. */
+  /** A JSON-RPC error as a ServerError (see verifyErrorAnswer), or why it was refused. */
   private callError(error: unknown, envelope: Envelope): ToolsealError {
     if (!(error instanceof ResponseError)) {
       return new ToolsealError(ClientErrorCode.ConnectionClosed, `call to ${envelope.tool} failed: ${error instanceof Error ? error.message : String(error)}`, {
@@ -481,12 +510,27 @@ export class ToolClient {
         request_id: envelope.request_id,
       });
     }
-    const data = asData(error.data);
-    if (data !== undefined && Object.hasOwn(data, 'response')) {
-      const verified = verifyResponse(data.response, this.expectation(envelope));
-      if (!verified.ok) return this.rejectForged('error-response', verified.failure, data.response, envelope);
-    }
-    return new ToolsealError(error.code, error.message, data);
+    const received = { code: error.code, message: error.message, data: error.data as unknown };
+    const answer = verifyErrorAnswer(received, this.expectation(envelope));
+    if (!answer.ok) return this.rejectForged('error-response', answer.failure, received, envelope);
+    const { code, message, data, verified } = answer.value;
+    return new ServerError(code, message, data, verified);
+  }
+
+  /**
+   * Whether a response read from the server is the first answer to one of
+   * our requests; a second answer (or one to no request) is dropped here,
+   * before vscode-jsonrpc could let it replace the first, and reported.
+   */
+  private firstAnswer(id: number | string, message: Message): boolean {
+    if (this.awaitingAnswer.take(id) !== undefined) return true;
+    this.report({
+      kind: 'response',
+      reason: 'duplicate',
+      message: `an answer to JSON-RPC request ${JSON.stringify(id)}, which is already answered or was never sent`,
+      received: message,
+    });
+    return false;
   }
 
   private rejectForged(
@@ -503,8 +547,8 @@ export class ToolClient {
     });
   }
 
-  private expectation(envelope: Envelope) {
-    return { serverKey: this.keys.serverKey, serverId: this.keys.serverId, requestId: envelope.request_id, schemas: this.schemas };
+  private expectation(envelope: Envelope): ResponseExpectation {
+    return { serverKey: this.keys.serverKey, serverId: this.keys.serverId, requestId: envelope.request_id, maxSkewMs: this.maxSkewMs, schemas: this.schemas };
   }
 
   private receiveJobStatus(params: unknown): void {
@@ -575,6 +619,7 @@ export class ToolClient {
     this.sinks.clear();
     this.untracked.clear();
     this.untrackedCount = 0;
+    this.awaitingAnswer.clear();
     this.connection.dispose();
     this.securityEmitter.dispose();
     this.jobStatusEmitter.dispose();
@@ -618,9 +663,3 @@ function settleWithin(promise: Promise<unknown>, ms: number, ref = false): Promi
   });
 }
 
-/** A JSON-RPC error's data in ToolsealError's shape. */
-function asData(data: unknown): Record<string, unknown> | undefined {
-  if (data === undefined || data === null) return undefined;
-  if (typeof data === 'object' && !Array.isArray(data)) return data as Record<string, unknown>;
-  return { value: data };
-}

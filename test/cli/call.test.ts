@@ -1,3 +1,6 @@
+import { errorObject, errorSummary } from '../../src/cli/call';
+import { ServerError } from '../../src/client/errors';
+import { ToolsealError } from '../../src/protocol/errors';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { decodeSecret } from '../../src/protocol/keyring';
 import { SchemaRegistry } from '../../src/protocol/schemas';
@@ -36,9 +39,19 @@ describe('toolseal call', () => {
     const run = await runCli(['call', 'batch_sum', '{"numbers": []}', '--keys', keys.file]);
     expect(run.code).toBe(1);
     const [error] = jsonLines(run.stdout);
-    expect(error).toMatchObject({ code: -32011, message: 'invalid arguments', data: { errors: [expect.objectContaining({ path: '/numbers' })] } });
+    expect(error).toMatchObject({ code: -32011, verified: true, data: { errors: [expect.objectContaining({ path: '/numbers' })] } });
     expect(verifySigned([serverKey], error.data.response)).toBe(true);
-    expect(run.stderr).toMatch(/invalid arguments \(-32011\)/);
+    // The message is the signed response's.
+    expect(error.message).toBe(error.data.response.error);
+    expect(run.stderr).toMatch(/invalid arguments: \/numbers .* \(-32011\)/);
+  });
+
+  it('flags an error the server could not sign as unverified, on stdout and stderr', () => {
+    const error = new ServerError(-32001, 'unauthenticated', undefined, false);
+    expect(errorObject(error)).toEqual({ code: -32001, message: 'unauthenticated', verified: false });
+    expect(errorSummary(error)).toBe('unverified error, not signed by the server: unauthenticated (-32001)');
+    // Client-side codes are the client's own: no flag.
+    expect(errorObject(new ToolsealError(-31002, 'no answer within 5 ms', { timeout_ms: 5 }))).toEqual({ code: -31002, message: 'no answer within 5 ms', data: { timeout_ms: 5 } });
   });
 
   it('with --wait streams the verified notifications of a job until it is done', async () => {

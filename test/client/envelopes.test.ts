@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolveCredentials } from '../../src/client/credentials';
-import { signEnvelope, verifyJobStatus, verifyResponse } from '../../src/client/envelopes';
+import { signEnvelope, verifyErrorAnswer, verifyJobStatus, verifyResponse } from '../../src/client/envelopes';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { KeyringError } from '../../src/protocol/keyring';
 import { SchemaRegistry } from '../../src/protocol/schemas';
@@ -76,6 +76,62 @@ describe('verifyResponse', () => {
     const verified = verifyResponse({ ...good(), result: deep }, expected);
     expect(verified.ok).toBe(false);
     if (!verified.ok) expect(verified.failure.reason).toBe('malformed');
+  });
+});
+
+describe('verifyResponse against the clock', () => {
+  const requestId = randomUUID();
+  const dated = (tsMs: number) => sign(serverKey, toWireResponse({ requestId, serverId: 's', tsMs, ok: true, status: 'ok', result: null, error: null }));
+
+  it('accepts ts_ms up to maxSkewMs either side of the client clock, 300000 ms by default', () => {
+    const nowMs = 1_800_000_000_000;
+    for (const tsMs of [nowMs - 300_000, nowMs + 300_000]) expect(verifyResponse(dated(tsMs), { serverKey, serverId: 's', requestId, nowMs, schemas }).ok).toBe(true);
+    for (const tsMs of [nowMs - 300_001, nowMs + 300_001]) {
+      const verified = verifyResponse(dated(tsMs), { serverKey, serverId: 's', requestId, nowMs, schemas });
+      expect(!verified.ok && verified.failure.reason).toBe('stale');
+    }
+    const narrow = verifyResponse(dated(nowMs - 1_001), { serverKey, serverId: 's', requestId, nowMs, maxSkewMs: 1_000, schemas });
+    expect(!narrow.ok && narrow.failure.reason).toBe('stale');
+  });
+});
+
+describe('verifyErrorAnswer', () => {
+  const requestId = randomUUID();
+  const expected = { serverKey, serverId: 's', requestId, schemas };
+  const signedError = (fields: { ok?: boolean; status?: 'error' | 'ok'; error?: string | null } = {}) =>
+    sign(serverKey, toWireResponse({ requestId, serverId: 's', tsMs: Date.now(), ok: false, status: 'error', result: null, error: 'invalid arguments: /x must be number', ...fields }));
+
+  it('verifies a post-authentication error by its signed response and takes the message from it', () => {
+    const answer = verifyErrorAnswer({ code: -32011, message: 'whatever was sent', data: { errors: [], response: signedError() } }, expected);
+    expect(answer.ok && answer.value).toMatchObject({ code: -32011, message: 'invalid arguments: /x must be number', verified: true });
+    // -32013 and -32603 are verified the same way when they carry a signed response.
+    const limit = verifyErrorAnswer({ code: -32013, message: 'x', data: { response: signedError({ error: 'limit exceeded' }) } }, expected);
+    expect(limit.ok && limit.value).toMatchObject({ message: 'limit exceeded', verified: true });
+  });
+
+  it.each([-32010, -32011, -32012, -32014])('refuses %i without a signed response', (code) => {
+    const answer = verifyErrorAnswer({ code, message: 'forged', data: { detail: 'forged' } }, expected);
+    expect(!answer.ok && answer.failure.reason).toBe('unsigned');
+  });
+
+  it.each([-32700, -32600, -32601, -32602, -32001, -32002, -32003, -32004, -32013, -32603])('passes %i without a signed response as unverified', (code) => {
+    const answer = verifyErrorAnswer({ code, message: 'text', data: { x: 1 } }, expected);
+    expect(answer.ok && answer.value).toEqual({ code, message: 'text', data: { x: 1 }, verified: false });
+  });
+
+  it('refuses a signed response that is not an error, or that comes with a code answered before authentication', () => {
+    const success = verifyErrorAnswer({ code: -32014, message: 'x', data: { response: signedError({ ok: true, status: 'ok', error: null }) } }, expected);
+    expect(!success.ok && success.failure.reason).toBe('error-code');
+    const relabelled = verifyErrorAnswer({ code: -32001, message: 'x', data: { response: signedError() } }, expected);
+    expect(!relabelled.ok && relabelled.failure.reason).toBe('error-code');
+  });
+
+  it('refuses a data.response that does not verify, whatever the code', () => {
+    const forged = { ...signedError(), error: 'forged' };
+    for (const code of [-32014, -32001]) {
+      const answer = verifyErrorAnswer({ code, message: 'x', data: { response: forged } }, expected);
+      expect(!answer.ok && answer.failure.reason).toBe('signature');
+    }
   });
 });
 

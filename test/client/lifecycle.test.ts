@@ -2,7 +2,7 @@
  * The client when things go wrong: a server that dies, one that will not
  * stop, one that forges, and a channel that loses notifications.
  */
-import { ClientErrorCode } from '../../src/client/errors';
+import { ClientErrorCode, ServerError } from '../../src/client/errors';
 import type { JobStatusUpdate } from '../../src/client/envelopes';
 import { ToolClient } from '../../src/client/toolClient';
 import { ErrorCode, ToolsealError } from '../../src/protocol/errors';
@@ -180,12 +180,79 @@ describe('a forging server', () => {
     ]);
   });
 
+  it('rejects a post-authentication error without a signed response with a client code, never its text', async () => {
+    const { error } = await outcome(client.call('forged_tool_failure'));
+    expect(error?.code).toBe(ClientErrorCode.VerificationFailed);
+    expect(error?.data).toMatchObject({ reason: 'unsigned', tool: 'forged_tool_failure' });
+    expect(error?.message).not.toContain('IGNORE');
+    expect(JSON.stringify(error?.data)).not.toContain('IGNORE');
+    expect(securityEvents).toEqual([expect.objectContaining({ kind: 'error-response', reason: 'unsigned', tool: 'forged_tool_failure' })]);
+  });
+
+  it('keeps the first answer to a call and reports a second one for the same id', async () => {
+    const response = await client.call('answered_twice');
+    expect(response.result).toEqual({ genuine: true });
+    await eventually(() => securityEvents.length > 0);
+    expect(securityEvents).toEqual([expect.objectContaining({ kind: 'response', reason: 'duplicate' })]);
+  });
+
+  it('marks an error the protocol cannot sign as unverified, and raises no security event', async () => {
+    const { error } = await outcome(client.call('preauth_error'));
+    expect(error?.code).toBe(ErrorCode.Unauthenticated);
+    expect(error).toBeInstanceOf(ServerError);
+    expect((error as ServerError).verified).toBe(false);
+    expect(securityEvents).toEqual([]);
+  });
+
+  it('refuses a signed error response that comes with a code it cannot have, or that is not an error', async () => {
+    const relabelled = await outcome(client.call('relabelled_error'));
+    expect(relabelled.error?.code).toBe(ClientErrorCode.VerificationFailed);
+    const success = await outcome(client.call('signed_success_error'));
+    expect(success.error?.code).toBe(ClientErrorCode.VerificationFailed);
+    expect(securityEvents).toEqual([
+      expect.objectContaining({ kind: 'error-response', reason: 'error-code', tool: 'relabelled_error' }),
+      expect.objectContaining({ kind: 'error-response', reason: 'error-code', tool: 'signed_success_error' }),
+    ]);
+  });
+
+  it('refuses a signed response dated too far from the client clock', async () => {
+    const { error } = await outcome(client.call('stale_response'));
+    expect(error?.code).toBe(ClientErrorCode.VerificationFailed);
+    expect(error?.data).toMatchObject({ reason: 'stale' });
+    expect(securityEvents).toEqual([expect.objectContaining({ kind: 'response', reason: 'stale', tool: 'stale_response' })]);
+    // Two minutes off is within the default 300000 ms.
+    expect((await client.call('skewed_response')).ok).toBe(true);
+  });
+
+  it('lets a forged -32012 answer to a poll not end a running job', async () => {
+    const job = await client.startJob('forged_unknown_job');
+    expect(await job.result()).toEqual({ survived: true });
+    expect(job.state).toBe('done');
+    expect(securityEvents).toEqual([expect.objectContaining({ kind: 'error-response', reason: 'unsigned', tool: 'poll_job' })]);
+  });
+
   it('rejects result() of a job that ends in error with ToolFailed', async () => {
     const job = await client.startJob('failing_job');
     const { error } = await outcome(job.result());
     expect(error?.code).toBe(ErrorCode.ToolFailed);
     expect(error?.data).toMatchObject({ job_id: 'job-2', status: 'error', error: 'boom' });
     expect(job.state).toBe('error');
+  });
+});
+
+describe('a client with a narrower clock skew', () => {
+  it('refuses responses dated further off than its maxSkewMs', async () => {
+    const { client, securityEvents } = await spawnScriptClient(keys, SUPPORT.forgingServer, [], {
+      env: { FORGE_SERVER_ID: keys.serverId, FORGE_SERVER_SECRET: keys.serverSecret },
+      maxSkewMs: 60_000,
+    });
+    try {
+      const { error } = await outcome(client.call('skewed_response'));
+      expect(error?.data).toMatchObject({ reason: 'stale' });
+      expect(securityEvents).toEqual([expect.objectContaining({ reason: 'stale' })]);
+    } finally {
+      await client.close({ graceMs: 2000 });
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { ClientErrorCode } from '../../src/client/errors';
+import { ClientErrorCode, ServerError } from '../../src/client/errors';
 import type { JobStatusUpdate } from '../../src/client/envelopes';
 import { ToolClient } from '../../src/client/toolClient';
 import { ErrorCode, ToolsealError } from '../../src/protocol/errors';
@@ -52,6 +52,11 @@ describe('calls', () => {
     expect(err.code).toBe(ErrorCode.InvalidArguments);
     expect(err.data?.errors).toEqual([expect.objectContaining({ path: '/numbers' })]);
     expect(err.data?.response).toMatchObject({ ok: false, status: 'error' });
+    // Code and message are those of the signed response.
+    expect(err).toBeInstanceOf(ServerError);
+    expect((err as ServerError).verified).toBe(true);
+    expect(err.message).toBe((err.data?.response as { error: string }).error);
+    expect(err.message).toMatch(/^invalid arguments: \/numbers /);
     expect((await rejection(client.call('no_such_tool'))).code).toBe(ErrorCode.UnknownTool);
   });
 
