@@ -8,7 +8,8 @@
  * `dist/` modules to sign envelopes and verify answers.
  *
  * Options: --only NAME[,NAME]  run some scenarios (stall, flood, replay,
- *          badsig, fuzz, sigterm); --scale X  multiply the call counts.
+ *          badsig, fuzz, sigterm, stalljobs, payload); --scale X  multiply
+ *          the call counts.
  */
 'use strict';
 
@@ -53,7 +54,8 @@ function makeKeys() {
 }
 
 function envelope(keys, tool, args, { key = keys.clientKey, fields = {} } = {}) {
-  const unsigned = { v: 'mcp/0.1', request_id: randomUUID(), ts_ms: Date.now(), client_id: 'alice', server_id: keys.serverId, tool, nonce: randomUUID(), ...fields };
+  const clientId = key === keys.otherKey ? 'bob' : 'alice';
+  const unsigned = { v: 'mcp/0.1', request_id: randomUUID(), ts_ms: Date.now(), client_id: clientId, server_id: keys.serverId, tool, nonce: randomUUID(), ...fields };
   if (args !== undefined) unsigned.args = args;
   return sign(key, unsigned);
 }
@@ -71,6 +73,8 @@ class Server {
     this.badSignatures = 0;
     this.jobLast = new Map(); // job id -> last status
     this.responses = 0;
+    this.jobNotifications = 0;
+    this.jobErrors = 0;
     this.stderr = '';
     this.partial = '';
     this.peakRssMb = 0;
@@ -116,6 +120,8 @@ class Server {
     if (m.method === 'job/status') {
       if (!verifySigned([this.keys.serverKey], m.params)) this.badSignatures++;
       this.jobLast.set(m.params.job_id, m.params.status);
+      this.jobNotifications++;
+      if (m.params.status === 'error') this.jobErrors++;
       return;
     }
     if (m.method !== undefined) {
@@ -123,6 +129,7 @@ class Server {
       return;
     }
     this.responses++;
+    if (m.id === 'bob') this.bobAnswer = m.error ? `refused ${m.error.code}` : m.result?.status;
     const key = `${typeof m.id}:${m.id}`;
     this.answers.set(key, (this.answers.get(key) ?? 0) + 1);
     if (m.error) {
@@ -345,6 +352,70 @@ const scenarios = {
       seconds: (exit.at - started) / 1000,
       exit,
       extra: `valid calls answered: ${validOk}/${valid.length}`,
+    });
+  },
+
+  /**
+   * 10,000 jobs of 5 s with a 2 KB payload each are started, then stdout
+   * stops being read until they are all over: each job's progress waits as
+   * one update at most, so what queues is about one `running` and one `done`
+   * per job, not a notification every 500 ms.
+   */
+  async stalljobs(keys) {
+    const total = n(10_000);
+    const limits = ['--max-jobs-per-client', String(total)];
+    const server = new Server(keys, limits);
+    const started = Date.now();
+    const payload = { text: 'x'.repeat(2000) };
+    await server.write(map(range(0, total), (i) => callLine(i, envelope(keys, 'start_long_task', { seconds: 5, payload }))));
+    await server.until(() => server.responses >= total);
+    server.child.stdout.pause();
+    const pausedAt = Date.now();
+    // Long enough for every job to end while nobody reads.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    server.sampleRss();
+    const stalledRss = server.peakRssMb;
+    const before = server.jobNotifications;
+    server.child.stdout.resume();
+    await server.until(() => [...server.jobLast.values()].filter((s) => s !== 'running').length >= total);
+    const exit = await server.finish();
+    const done = [...server.jobLast.values()].filter((s) => s === 'done').length;
+    return row(`stdout stalled while ${k(total)} jobs run`, server, {
+      sent: total,
+      seconds: (exit.at - started) / 1000,
+      exit,
+      extra:
+        `limits ${limits.join(' ')} (others default); stdout unread for ${((Date.now() - pausedAt) / 1000).toFixed(0)} s, peak RSS by then ${stalledRss.toFixed(0)} MB; ` +
+        `${server.jobNotifications - before} notifications were waiting (${((server.jobNotifications - before) / total).toFixed(1)} per job); done ${done}/${total}`,
+    });
+  },
+
+  /**
+   * One client floods 20 s jobs with big payloads (900 KB strings, and
+   * 300,000 empty objects in about 1 MB) with stdout read; what jobs keep is
+   * bounded per client, so starts past it answer -32013 (running jobs are
+   * never evicted), and another client still gets a job in.
+   */
+  async payload(keys) {
+    const total = n(200);
+    const server = new Server(keys);
+    const started = Date.now();
+    const blob = { blob: 'x'.repeat(900_000) };
+    const empties = { items: Array.from({ length: 300_000 }, () => ({})) };
+    await server.write(map(range(0, total), (i) => callLine(i, envelope(keys, 'start_long_task', { seconds: 20, payload: i % 4 === 0 ? empties : blob }))));
+    await server.write([callLine('bob', envelope(keys, 'start_long_task', { seconds: 20, payload: empties }, { key: keys.otherKey }))]);
+    await server.until(() => server.responses >= total + 1);
+    const accepted = server.responses - [...server.errorsByCode.values()].reduce((a, b) => a + b, 0);
+    await server.until(() => [...server.jobLast.values()].filter((s) => s !== 'running').length >= accepted);
+    const exit = await server.finish();
+    return row(`job payload flood, ${k(total)} x ~1 MB, 20 s jobs`, server, {
+      sent: total + 1,
+      seconds: (exit.at - started) / 1000,
+      exit,
+      extra:
+        `default limits (--max-job-bytes-per-client 67108864, --max-job-bytes 268435456, estimated in memory); ` +
+        `jobs accepted ${accepted}, refused -32013 ${server.errorsByCode.get(-32013) ?? 0}, ended error ${server.jobErrors}; ` +
+        `another client's job after the flood: ${server.bobAnswer ?? 'MISSING'}`,
     });
   },
 

@@ -26,8 +26,19 @@ Options:
   --max-message-bytes N       longest accepted line, bytes (default ${DEFAULT_SETTINGS.maxMessageBytes})
   --job-ttl-ms N              how long finished jobs stay pollable, ms (default ${DEFAULT_SETTINGS.jobTtlMs})
   --max-jobs N                jobs running at once (default ${DEFAULT_SETTINGS.maxJobs})
+  --max-jobs-per-client N     jobs running at once per client (default ${DEFAULT_SETTINGS.maxJobsPerClient})
+  --max-job-records N         jobs kept, running or finished within --job-ttl-ms; past it
+                              finished jobs are evicted oldest first (default ${DEFAULT_SETTINGS.maxJobRecords})
+  --max-job-records-per-client N
+                              the same per client (default ${DEFAULT_SETTINGS.maxJobRecordsPerClient})
+  --max-job-bytes N           estimated memory kept by jobs (arguments while running,
+                              results once done), bytes (default ${DEFAULT_SETTINGS.maxJobBytes})
+  --max-job-bytes-per-client N
+                              the same per client (default ${DEFAULT_SETTINGS.maxJobBytesPerClient})
   --drain-ms N                on stdin EOF, how long jobs may finish before cancel, ms (default ${DEFAULT_SETTINGS.drainMs})
   --max-replay-entries N      replay-cache entries held at most (default ${DEFAULT_SETTINGS.maxReplayEntries})
+  --max-replay-entries-per-client N
+                              replay-cache entries one client may hold (default ${DEFAULT_SETTINGS.maxReplayEntriesPerClient})
   --max-depth N               nesting allowed in a call's params, params = level 1 (default ${DEFAULT_SETTINGS.maxDepth})
   --max-dispatch-burst N      queued messages handled back to back before other work
                               gets a turn; 0 = one per event-loop turn (default ${DEFAULT_MAX_DISPATCH_BURST})
@@ -55,8 +66,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'max-message-bytes': { type: 'string' },
     'job-ttl-ms': { type: 'string' },
     'max-jobs': { type: 'string' },
+    'max-jobs-per-client': { type: 'string' },
+    'max-job-records': { type: 'string' },
+    'max-job-records-per-client': { type: 'string' },
+    'max-job-bytes': { type: 'string' },
+    'max-job-bytes-per-client': { type: 'string' },
     'drain-ms': { type: 'string' },
     'max-replay-entries': { type: 'string' },
+    'max-replay-entries-per-client': { type: 'string' },
     'max-depth': { type: 'string' },
     'max-dispatch-burst': { type: 'string' },
     'log-level': { type: 'string' },
@@ -70,8 +87,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     maxMessageBytes: integerOption('max-message-bytes', values['max-message-bytes'], 64),
     jobTtlMs: integerOption('job-ttl-ms', values['job-ttl-ms'], 0),
     maxJobs: integerOption('max-jobs', values['max-jobs'], 1),
+    maxJobsPerClient: integerOption('max-jobs-per-client', values['max-jobs-per-client'], 1),
+    maxJobRecords: integerOption('max-job-records', values['max-job-records'], 1),
+    maxJobRecordsPerClient: integerOption('max-job-records-per-client', values['max-job-records-per-client'], 1),
+    maxJobBytes: integerOption('max-job-bytes', values['max-job-bytes'], 1),
+    maxJobBytesPerClient: integerOption('max-job-bytes-per-client', values['max-job-bytes-per-client'], 1),
     drainMs: integerOption('drain-ms', values['drain-ms'], 0),
     maxReplayEntries: integerOption('max-replay-entries', values['max-replay-entries'], 1),
+    maxReplayEntriesPerClient: integerOption('max-replay-entries-per-client', values['max-replay-entries-per-client'], 1),
     maxDepth: integerOption('max-depth', values['max-depth'], 2, 1_000),
   };
   const maxDispatchBurst = integerOption('max-dispatch-burst', values['max-dispatch-burst'], 0, 100_000) ?? DEFAULT_MAX_DISPATCH_BURST;

@@ -17,4 +17,6 @@ export {
   type JobUpdate,
   type JobWork,
 } from './jobManager';
+export { DEFAULT_JOB_LIMITS, type JobLimits } from './jobLedger';
+export { estimateRetainedBytes } from './retainedSize';
 export { longTaskWork, type LongTaskParams } from './longTask';

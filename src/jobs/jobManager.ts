@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 
 import { checkJsonValue } from '../protocol/canonical';
 
+import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from './jobLedger';
 import { canTransition, isTerminal, type JobRecord, type JobState, type JobStore } from './jobStore';
+import { estimateRetainedBytes } from './retainedSize';
 
 /** An update sent for a job: one per transition and per progress report. */
 export interface JobUpdate {
@@ -46,6 +48,8 @@ export interface JobManagerOptions {
   store: JobStore;
   /** How many jobs of this process may be accepted or running at once. */
   maxJobs: number;
+  /** Bounds on what jobs hold per client and in all; defaults to DEFAULT_JOB_LIMITS. */
+  limits?: Partial<JobLimits>;
   /** How long a finished job stays pollable. */
   ttlMs: number;
   /** The clock, in Unix ms; defaults to `Date.now`. */
@@ -61,10 +65,10 @@ export interface JobManagerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Thrown by `start` when `maxJobs` jobs are already accepted or running. */
+/** Thrown by `start` when a job limit (see `JobManagerOptions`) leaves no room; the message says which. */
 export class JobLimitError extends Error {
-  constructor(readonly limit: number) {
-    super(`too many jobs: the limit is ${limit} running at once`);
+  constructor(message: string) {
+    super(message);
     this.name = 'JobLimitError';
   }
 }
@@ -114,12 +118,17 @@ const MAX_DEFAULT_SWEEP_MS = 60_000;
 const FALLBACK_ERROR_MESSAGE = 'job failed';
 const NOT_AN_OBJECT_MESSAGE = 'job result is not a plain object';
 const NOT_JSON_MESSAGE = 'job result is not valid JSON';
+const TOO_LARGE_MESSAGE = 'job result too large to keep';
 
 /** The in-process side of a job that is accepted or running here. */
 class ActiveJob {
   readonly controller = new AbortController();
   /** Serialises the job's transitions, so seq order is update order. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** The latest progress report held back while updates are held (see `holdProgress`). */
+  heldProgress: JobChange | undefined;
+  /** What the job keeps once over, bytes (see JobLedger). */
+  keptBytes = JOB_RECORD_BYTES;
 
   constructor(public record: JobRecord) {}
 
@@ -145,6 +154,10 @@ export class JobManager {
   /** Starts whose record is being created: they hold a slot already. */
   private readonly registrations = new Set<Promise<unknown>>();
   private idleWaiters: Array<() => void> = [];
+  private readonly ledger: JobLedger;
+  /** Set while progress reports are held back (the output is stalled). */
+  private holdingProgress = false;
+  private readonly held = new Set<ActiveJob>();
   private readonly sweepTimer: NodeJS.Timeout;
   private sweeping = false;
 
@@ -167,6 +180,7 @@ export class JobManager {
     this.now = options.now ?? Date.now;
     this.onUpdate = options.onUpdate;
     this.onError = options.onError ?? (() => undefined);
+    this.ledger = new JobLedger({ ...DEFAULT_JOB_LIMITS, ...options.limits }, (jobId) => this.forgetEvicted(jobId));
     this.sweepTimer = setInterval(() => void this.sweep(), sweepIntervalMs);
     // Expiry is housekeeping: it must not keep the process alive.
     this.sweepTimer.unref();
@@ -182,20 +196,29 @@ export class JobManager {
    * update and the work itself start on a later macrotask, so the caller
    * can answer the start call before the first update goes out.
    *
-   * @throws JobLimitError when `maxJobs` jobs are already accepted or running.
+   * @throws JobLimitError when `maxJobs` jobs are already accepted or
+   * running, or a limit on what jobs hold (per client or in all) leaves no
+   * room even once finished jobs are evicted, oldest first.
    */
   async start(params: {
     ownerClientId: string;
     requestId: string;
     tool: string;
     work: JobWork;
+    /** What the work holds while it runs (its arguments), estimated bytes; see estimateRetainedBytes. */
+    heldBytes?: number;
   }): Promise<JobRecord> {
     // Checked and reserved synchronously, so concurrent starts cannot overshoot.
     if (this.runningCount >= this.maxJobs) {
-      throw new JobLimitError(this.maxJobs);
+      throw new JobLimitError(`too many jobs: the limit is ${this.maxJobs} running at once`);
+    }
+    const jobId = randomUUID();
+    const refusal = this.ledger.admit(jobId, params.ownerClientId, JOB_RECORD_BYTES + (params.heldBytes ?? 0), this.now());
+    if (refusal !== undefined) {
+      throw new JobLimitError(refusal);
     }
     const record: JobRecord = {
-      jobId: randomUUID(),
+      jobId,
       ownerClientId: params.ownerClientId,
       requestId: params.requestId,
       tool: params.tool,
@@ -217,6 +240,7 @@ export class JobManager {
       await registration;
     } catch (error) {
       this.registrations.delete(registration);
+      this.ledger.forget(jobId);
       this.resolveIdleWaitersIfIdle();
       throw error;
     }
@@ -270,6 +294,25 @@ export class JobManager {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * While `hold` is true (the output is stalled), progress reports are not
+   * sent: each job keeps only its latest one, sent once `hold` is false
+   * again (or dropped if the job ends first). Transitions that end a job are
+   * never held, so what waits for the output stays bounded by the job limits.
+   */
+  holdProgress(hold: boolean): void {
+    if (hold === this.holdingProgress) return;
+    this.holdingProgress = hold;
+    if (hold) return;
+    const jobs = [...this.held];
+    this.held.clear();
+    for (const job of jobs) {
+      const change = job.heldProgress;
+      job.heldProgress = undefined;
+      if (change !== undefined) void job.enqueue(() => this.transition(job, change));
+    }
+  }
+
   /** Stops the expiry sweep. Running jobs go on; `cancelAll` stops them. */
   close(): void {
     clearInterval(this.sweepTimer);
@@ -318,6 +361,11 @@ export class JobManager {
     // After the end the state machine refuses it; nothing to do with the answer.
     const change: JobChange = { state: 'running', progress };
     if (typeof message === 'string') change.message = message;
+    if (this.holdingProgress) {
+      job.heldProgress = change;
+      this.held.add(job);
+      return;
+    }
     void job.enqueue(() => this.transition(job, change));
   }
 
@@ -333,8 +381,29 @@ export class JobManager {
         // a result that cannot be copied, e.g. one holding a function
         change = { state: 'error', error: NOT_AN_OBJECT_MESSAGE };
       }
+      if (change.state === 'done') change = this.keepResult(job, change);
     }
     void job.enqueue(() => this.transition(job, change));
+  }
+
+  /**
+   * Makes room for a result about to be kept (evicting finished jobs if need
+   * be); one that does not fit ends the job in `error` instead, so what jobs
+   * keep stays within the limits and the job still ends visibly.
+   */
+  private keepResult(job: ActiveJob, change: JobChange & { state: 'done' }): JobChange {
+    const bytes = JOB_RECORD_BYTES + estimateRetainedBytes(change.result);
+    const refusal = this.ledger.reserve(job.record.jobId, bytes);
+    if (refusal !== undefined) {
+      return { state: 'error', error: `${TOO_LARGE_MESSAGE}: ${refusal.replace(/^jobs hold too much: /, '')}` };
+    }
+    job.keptBytes = bytes;
+    return change;
+  }
+
+  /** A finished job evicted to make room: its record goes, and it polls as unknown. */
+  private forgetEvicted(jobId: string): void {
+    this.store.delete(jobId).catch((error: unknown) => this.reportFailure(error));
   }
 
   private async cancelJob(job: ActiveJob): Promise<void> {
@@ -366,6 +435,10 @@ export class JobManager {
     }
     this.emit(next, change.state === 'running' ? change.message : undefined);
     if (isTerminal(next.state)) {
+      const kept = next.state === 'done' ? job.keptBytes : JOB_RECORD_BYTES + (next.error?.length ?? 0);
+      this.ledger.finish(next.jobId, kept, next.expiresMs!);
+      job.heldProgress = undefined;
+      this.held.delete(job);
       this.active.delete(next.jobId);
       this.resolveIdleWaitersIfIdle();
     }
@@ -411,6 +484,7 @@ export class JobManager {
     }
     this.sweeping = true;
     try {
+      this.ledger.expire(this.now());
       await this.store.deleteExpired(this.now());
     } catch (error) {
       this.reportFailure(error);

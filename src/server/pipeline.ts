@@ -103,6 +103,9 @@ export class CallPipeline {
     checkServer(envelope, this.deps.keyring.serverId);
     const now = this.now();
     checkFreshness(envelope, now, this.deps.settings.maxSkewMs);
+    // An envelope fresh now has ts_ms <= now + skew, so it stays fresh at most
+    // through now + 2 skew: the store keeps the nonce through that instant
+    // included (a clock that only moves forward can never see it fresh again).
     const expiresMs = now + 2 * this.deps.settings.maxSkewMs;
     const verdict = this.deps.replay.remember(envelope.client_id, envelope.nonce, expiresMs, now);
     if (isPending(verdict)) return verdict.then((settled) => this.afterReplayCheck(envelope, settled));
@@ -114,7 +117,7 @@ export class CallPipeline {
     if (verdict === 'replayed') throw new ToolsealError(ErrorCode.ReplayedNonce, 'replayed nonce');
     if (verdict === 'full') {
       this.deps.logger.warn('replay_cache_full', { client_id: envelope.client_id });
-      throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache is full, try again later');
+      throw new ToolsealError(ErrorCode.LimitExceeded, 'too many recent calls: the replay cache (or this client\'s share of it) is full, try again later');
     }
     return fromWireEnvelope(envelope);
   }

@@ -126,6 +126,13 @@ export class ToolServer {
     this.jobs = new JobManager({
       store: options.jobStore ?? new MemoryJobStore(),
       maxJobs: this.settings.maxJobs,
+      limits: {
+        maxJobsPerClient: this.settings.maxJobsPerClient,
+        maxJobRecords: this.settings.maxJobRecords,
+        maxJobRecordsPerClient: this.settings.maxJobRecordsPerClient,
+        maxJobBytes: this.settings.maxJobBytes,
+        maxJobBytesPerClient: this.settings.maxJobBytesPerClient,
+      },
       ttlMs: this.settings.jobTtlMs,
       now: this.now,
       onUpdate: (update) => this.notifyJobStatus(update),
@@ -151,7 +158,7 @@ export class ToolServer {
       schemas,
       keyring: options.keyring,
       tools,
-      replay: options.replayStore ?? new MemoryReplayStore(this.settings.maxReplayEntries),
+      replay: options.replayStore ?? new MemoryReplayStore(this.settings.maxReplayEntries, this.settings.maxReplayEntriesPerClient),
       jobs: this.jobs,
       logger: this.logger,
       settings: this.settings,
@@ -341,6 +348,8 @@ export class ToolServer {
   private onBackpressure(blocked: boolean): void {
     if (blocked) this.logger.debug('output_stalled', {});
     this.outputBlocked = blocked;
+    // Jobs go on while nobody reads: only their latest progress waits.
+    this.jobs.holdProgress(blocked);
     this.updateInputFlow();
   }
 

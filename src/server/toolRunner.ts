@@ -4,7 +4,7 @@
  * becomes the job's body, whose result is checked against the output schema
  * before the job may end `done`. Synchronous when the tool is.
  */
-import { JobLimitError, type JobContext, type JobManager } from '../jobs';
+import { estimateRetainedBytes, JobLimitError, type JobContext, type JobManager } from '../jobs';
 import { checkJsonValue } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
@@ -66,7 +66,14 @@ export class ToolRunner {
   /** A job tool: the job is accepted (or refused at the job limit) and its handle answered. */
   private startJob(tool: RegisteredTool, call: CallRequest): Promise<ToolReply> {
     return this.deps.jobs
-      .start({ ownerClientId: call.clientId, requestId: call.requestId, tool: tool.name, work: (job) => this.runJob(tool, call, job) })
+      .start({
+        ownerClientId: call.clientId,
+        requestId: call.requestId,
+        tool: tool.name,
+        work: (job) => this.runJob(tool, call, job),
+        // The work keeps the call's args until it ends: they count against the job limits.
+        heldBytes: estimateRetainedBytes(call.args),
+      })
       .then(
         (record): ToolReply => ({
           status: 'accepted',

@@ -8,7 +8,8 @@ class ModelTable {
   add(key: string, expiresMs: number, nowMs: number): 'fresh' | 'replayed' | 'full' {
     // The table keeps expiry in whole seconds, rounded up.
     expiresMs = Math.max(1, Math.ceil(expiresMs / 1000)) * 1000;
-    for (const [k, e] of this.live) if (e <= nowMs) this.live.delete(k);
+    // Live through the expiry instant, that instant included.
+    for (const [k, e] of this.live) if (e < nowMs) this.live.delete(k);
     const known = this.live.get(key);
     if (known !== undefined) return 'replayed';
     if (this.live.size >= this.maxEntries) return 'full';
@@ -69,7 +70,7 @@ describe('NonceTable', () => {
     for (let i = 0; i < 5000; i++) expect(table.add((i * 2654435761) >>> 0, i, 10_000, 0)).toBe('fresh');
     expect(table.add(123, 456, 10_000, 0)).toBe('full');
     for (let i = 0; i < 5000; i += 97) expect(table.add((i * 2654435761) >>> 0, i, 10_000, 0)).toBe('replayed');
-    expect(table.add(123, 456, 20_000, 10_000)).toBe('fresh');
+    expect(table.add(123, 456, 20_000, 10_001)).toBe('fresh');
     expect(table.size).toBe(1);
   });
 });

@@ -1,0 +1,34 @@
+/**
+ * Unsigned MCP callers all run as the client id `mcp:unsigned`, so they
+ * share one client's share of the job slots: filling it answers them
+ * -32013 and leaves room for signed clients.
+ */
+import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { makeTestKeys } from '../support/keys';
+import { connectMcp, envelope, signedMeta, type McpConnection } from './support';
+
+const keys = makeTestKeys();
+let mcp: McpConnection;
+
+beforeAll(async () => {
+  mcp = await connectMcp(keys, ['--allow-unsigned-mcp', '--max-jobs', '5', '--max-jobs-per-client', '2'], { capabilities: { tasks: {} } });
+});
+
+afterAll(async () => {
+  await mcp.close();
+  expect(mcp.errors).toEqual([]);
+});
+
+function startTask(meta?: Record<string, unknown>) {
+  const args = { seconds: 20 };
+  const params = { name: 'start_long_task', arguments: args, ...(meta ? { _meta: meta } : {}) };
+  return mcp.client.request({ method: 'tools/call', params }, CreateTaskResultSchema, { task: { ttl: 60_000 } });
+}
+
+it('refuses unsigned MCP jobs past their share with -32013 while a signed client still starts one', async () => {
+  await startTask();
+  await startTask();
+  await expect(startTask()).rejects.toMatchObject({ code: -32013, message: expect.stringMatching(/per client/) });
+  const signed = await startTask(signedMeta(envelope(keys, 'start_long_task', { seconds: 20 })));
+  expect(signed.task.status).toBe('working');
+});
