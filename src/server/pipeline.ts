@@ -16,6 +16,7 @@ import {
 } from '../protocol/wire';
 import { OpenSignals } from '../tools/context';
 import { ToolRegistry, type RegisteredTool } from '../tools/registry';
+import { duplicateKeyIn, duplicateKeyIssue } from '../transport/duplicateKeys';
 import type { Logger } from './logger';
 import type { ReplayStore, ReplayVerdict } from './replayStore';
 import { ToolRunner, type ToolReply } from './toolRunner';
@@ -190,8 +191,11 @@ export class CallPipeline {
   }
 }
 
-/** Step 1: params is an object, not nested too deeply, canonicalizable, valid against the envelope schema. */
+/** Step 1: params is an object without duplicate keys, not nested too deeply, canonicalizable, valid against the envelope schema. */
 export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): Envelope {
+  // Found by the framing, which read the text (JSON.parse keeps the last of them).
+  const duplicate = duplicateKeyIn(params);
+  if (duplicate) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [duplicateKeyIssue(duplicate)] });
   const valueIssue = checkJsonValue(params, maxDepth);
   if (valueIssue) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [valueIssue] });
   const issues = schemas.envelope.check(params);
