@@ -29,36 +29,50 @@ const MAX_COUNT_DEPTH = 1024;
  * undefined when there is none (or the value nests deeper than 1024).
  */
 export function findDuplicateKey(text: string, value: unknown): DuplicateKey | undefined {
-  const held = countMembers(value, 1);
-  if (held < 0 || spelledMembers(text) === held) return undefined;
-  return locateDuplicateKey(text);
+  tally.members = 0;
+  tally.colonInString = false;
+  if (!countMembers(value, 1)) return undefined;
+  // No string holds a colon (raw or escaped): every colon of the text separates a member.
+  const spelled = tally.colonInString ? spelledMembers(text) : countColons(text);
+  return spelled === tally.members ? undefined : locateDuplicateKey(text);
 }
 
-/** Object members in a parsed value, or -1 past MAX_COUNT_DEPTH. */
-function countMembers(value: unknown, depth: number): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  if (depth > MAX_COUNT_DEPTH) return -1;
-  let count = 0;
+/** What countMembers found: module state, so the walk allocates nothing. */
+const tally = { members: 0, colonInString: false };
+
+/** Adds up the object members of a parsed value, noting strings that hold a colon; false past MAX_COUNT_DEPTH. */
+function countMembers(value: unknown, depth: number): boolean {
+  if (depth > MAX_COUNT_DEPTH) return false;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      // Numbers and strings, the common bulk, skip the call.
-      if (typeof item !== 'object' || item === null) continue;
-      const inner = countMembers(item, depth + 1);
-      if (inner < 0) return -1;
-      count += inner;
+      // Numbers, the common bulk, cost one typeof.
+      if (typeof item === 'string') {
+        if (!tally.colonInString && item.includes(':')) tally.colonInString = true;
+      } else if (typeof item === 'object' && item !== null && !countMembers(item, depth + 1)) {
+        return false;
+      }
     }
-    return count;
+    return true;
   }
   const record = value as Record<string, unknown>;
   for (const key in record) {
-    count++;
+    tally.members++;
+    if (!tally.colonInString && key.includes(':')) tally.colonInString = true;
     const member = record[key];
-    if (typeof member !== 'object' || member === null) continue;
-    const inner = countMembers(member, depth + 1);
-    if (inner < 0) return -1;
-    count += inner;
+    if (typeof member === 'string') {
+      if (!tally.colonInString && member.includes(':')) tally.colonInString = true;
+    } else if (typeof member === 'object' && member !== null && !countMembers(member, depth + 1)) {
+      return false;
+    }
   }
+  return true;
+}
+
+/** Every colon of the text. */
+function countColons(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) count++;
   return count;
 }
 

@@ -12,6 +12,9 @@ describe('findDuplicateKey', () => {
     ['{"a/b":{"k":1,"k":1}}', { path: '/a~1b', key: 'k' }],
     ['[1,{"q":"a:b","q":"\\"c\\":"}]', { path: '/1', key: 'q' }],
     ['{"s":"\\\\","s":1}', { path: '', key: 's' }],
+    // An escaped colon in a string must not make up for the duplicate's colon.
+    ['{"a":1,"a":1,"b":"\\u003a"}', { path: '', key: 'a' }],
+    ['{"a":1,"a":1,"b\\u003a":2}', { path: '', key: 'a' }],
   ])('finds the duplicate in %s', (text, expected) => {
     expect(find(text)).toEqual(expected);
   });
