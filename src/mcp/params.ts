@@ -8,6 +8,7 @@ import { ErrorCode, ToolsealError, type ValidationIssue } from '../protocol/erro
 import type { JsonObject } from '../protocol/wire';
 import { ENVELOPE_META_KEY } from './constants';
 import type { ProgressToken } from './types';
+import { duplicateKeyIn, duplicateKeyIssue } from '../transport/duplicateKeys';
 
 /**
  * What a signed envelope must match: its `tool` and its `args` (absent and
@@ -69,6 +70,12 @@ function own(object: JsonObject, key: string): unknown {
 function paramsObject(params: unknown, optional: boolean): JsonObject {
   if (params === undefined && optional) return {};
   if (!isObject(params)) throw invalid('/', 'must be an object');
+  // Found by the framing, which read the text: a signed envelope in _meta must not be read two ways.
+  const duplicate = duplicateKeyIn(params);
+  if (duplicate) {
+    const issue = duplicateKeyIssue(duplicate);
+    throw invalid(issue.path, issue.message);
+  }
   return params;
 }
 

@@ -12,6 +12,11 @@ export class HmacKey {
     this.key = createSecretKey(Buffer.from(secret));
   }
 
+  /** Whether `other` holds the same secret (compared without exposing it). */
+  sameSecretAs(other: HmacKey): boolean {
+    return this.key.equals(other.key);
+  }
+
   /** HMAC-SHA256 of `message` (a string is taken as UTF-8), raw bytes. */
   mac(message: string | Uint8Array): Buffer {
     return createHmac('sha256', this.key).update(message).digest();

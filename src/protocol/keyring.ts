@@ -67,7 +67,23 @@ export function parseKeyring(document: unknown, schemas: SchemaRegistry): Keyrin
     clients.set(clientId, keys);
     if (entry.tools !== undefined) allowedTools.set(clientId, new Set(entry.tools));
   }
-  return { serverId: file.server.id, serverKey, clients, allowedTools };
+  return checkKeyring({ serverId: file.server.id, serverKey, clients, allowedTools });
+}
+
+/**
+ * Refuses a keyring in which a client holds the server's secret: that
+ * client could sign answers and job notifications as the server, and its
+ * calls could be answers replayed back. Returns the keyring.
+ */
+export function checkKeyring(keyring: Keyring): Keyring {
+  for (const [clientId, keys] of keyring.clients) {
+    if (keys.some((key) => key.sameSecretAs(keyring.serverKey))) {
+      throw new KeyringError(
+        `client ${JSON.stringify(clientId)} has the server's secret: it could sign answers as the server; give each client a secret of its own`,
+      );
+    }
+  }
+  return keyring;
 }
 
 /** Parses keyring JSON text; `source` names where it came from in error messages. */
@@ -92,6 +108,8 @@ export interface KeyringSources {
   keysPath?: string;
   /** The process environment (`TOOLSEAL_KEYS_JSON`, then `TOOLSEAL_KEYS`). */
   env?: NodeJS.ProcessEnv;
+  /** Told about a keyring file that group or others may read (default: nothing said). */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -100,21 +118,42 @@ export interface KeyringSources {
  */
 export function loadKeyring(sources: KeyringSources, schemas: SchemaRegistry): Keyring {
   const env = sources.env ?? {};
-  if (sources.keysPath !== undefined) return loadKeyringFile(sources.keysPath, '--keys', schemas);
+  const warn = sources.warn ?? (() => undefined);
+  if (sources.keysPath !== undefined) return loadKeyringFile(sources.keysPath, '--keys', schemas, warn);
   const inline = env.TOOLSEAL_KEYS_JSON;
   if (inline !== undefined && inline !== '') return parseKeyringText(inline, 'TOOLSEAL_KEYS_JSON', schemas);
   const file = env.TOOLSEAL_KEYS;
-  if (file !== undefined && file !== '') return loadKeyringFile(file, 'TOOLSEAL_KEYS', schemas);
+  if (file !== undefined && file !== '') return loadKeyringFile(file, 'TOOLSEAL_KEYS', schemas, warn);
   throw new KeyringError('no keyring: pass --keys FILE, or set TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS (toolseal keygen makes one)');
 }
 
-function loadKeyringFile(file: string, option: string, schemas: SchemaRegistry): Keyring {
+function loadKeyringFile(file: string, option: string, schemas: SchemaRegistry, warn: (message: string) => void): Keyring {
   let text: string;
+  let mode: number;
   try {
     text = fs.readFileSync(file, 'utf8');
+    mode = fs.statSync(file).mode;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new KeyringError(`cannot read keyring file ${JSON.stringify(file)} (from ${option}): ${code}`);
   }
-  return parseKeyringText(text, `keyring file ${JSON.stringify(file)}`, schemas);
+  const keyring = parseKeyringText(text, `keyring file ${JSON.stringify(file)}`, schemas);
+  const open = openPermissions(mode);
+  if (open !== undefined) {
+    warn(`keyring file ${JSON.stringify(file)} is ${open} by group/others (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); chmod 600 it`);
+  }
+  return keyring;
+}
+
+/**
+ * What group and others may do to a file that holds secrets, if anything.
+ * A warning rather than a refusal (ssh refuses): keyrings are also mounted
+ * from secret stores and containers whose modes the user does not choose.
+ * Windows has no such mode bits.
+ */
+function openPermissions(mode: number): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  if ((mode & 0o044) !== 0) return 'readable';
+  if ((mode & 0o022) !== 0) return 'writable';
+  return undefined;
 }

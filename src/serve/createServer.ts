@@ -4,7 +4,7 @@
  */
 import type { Keyring as KeyringDocument } from '../generated/schemas';
 import { installMcpFrontEnd } from '../mcp';
-import { KeyringError, loadKeyring, parseKeyring, type Keyring } from '../protocol/keyring';
+import { checkKeyring, KeyringError, loadKeyring, parseKeyring, type Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { createLogger, type Logger, type LogLevel } from '../server/logger';
 import { ToolServer, type ServerStreams } from '../server/server';
@@ -62,26 +62,28 @@ export function createServer(options: CreateServerOptions = {}): ToolsealServer 
   return {
     serveStdio: (serveOptions) => serveStdio(options, serveOptions?.exit !== false),
     listen: (streams) => {
-      const server = buildServer(options, streams, options.logger ?? createLogger(options.logLevel ?? 'warn'));
+      const logger = options.logger ?? createLogger(options.logLevel ?? 'warn');
+      const server = buildServer(options, streams, logger, (message) => logger.warn('keyring_file_mode', { message }));
       server.start();
       return server;
     },
   };
 }
 
-function resolveKeyring(options: CreateServerOptions, schemas: SchemaRegistry): Keyring {
+function resolveKeyring(options: CreateServerOptions, schemas: SchemaRegistry, warn: (message: string) => void): Keyring {
   const given = options.keyring;
-  if (given !== undefined) return isParsedKeyring(given) ? given : parseKeyring(given, schemas);
-  return loadKeyring({ keysPath: options.keys, env: options.env ?? process.env }, schemas);
+  if (given !== undefined) return isParsedKeyring(given) ? checkKeyring(given) : parseKeyring(given, schemas);
+  return loadKeyring({ keysPath: options.keys, env: options.env ?? process.env, warn }, schemas);
 }
 
 function isParsedKeyring(value: KeyringDocument | Keyring): value is Keyring {
   return (value as Keyring).serverKey !== undefined;
 }
 
-function buildServer(options: CreateServerOptions, streams: ServerStreams, logger: Logger): ToolServer {
+/** `warn` is told about a keyring file others may read. */
+function buildServer(options: CreateServerOptions, streams: ServerStreams, logger: Logger, warn: (message: string) => void): ToolServer {
   const schemas = new SchemaRegistry();
-  const keyring = resolveKeyring(options, schemas);
+  const keyring = resolveKeyring(options, schemas, warn);
   const server = new ToolServer(
     { keyring, logger, settings: options.settings, schemas, tools: options.tools ?? [], exampleTools: options.exampleTools === true },
     streams,
@@ -106,7 +108,8 @@ async function runOnStdio(options: CreateServerOptions): Promise<number> {
     // This process is the server's own: vscode-jsonrpc may take its queued
     // messages in bursts instead of one per event-loop turn.
     installBurstDispatch({ maxBurst: options.maxDispatchBurst ?? DEFAULT_MAX_DISPATCH_BURST });
-    server = buildServer(options, { input: process.stdin, output }, logger);
+    // Said the way start-up refusals are: a plain line, at any log level.
+    server = buildServer(options, { input: process.stdin, output }, logger, (message) => process.stderr.write(`toolseal serve: warning: ${message}\n`));
   } catch (err) {
     if (err instanceof KeyringError || err instanceof ToolSetError) {
       process.stderr.write(`toolseal serve: ${err.message}\n`);

@@ -4,6 +4,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Structured one-line-per-event logging. */
 export interface Logger {
+  /**
+   * The most verbose level written, when known: work done only to log at a
+   * level (timing each call for `debug`) is skipped above it. A logger
+   * without it is given every event and filters them itself.
+   */
+  readonly level?: LogLevel;
   error(event: string, fields?: Record<string, unknown>): void;
   warn(event: string, fields?: Record<string, unknown>): void;
   info(event: string, fields?: Record<string, unknown>): void;
@@ -30,7 +36,12 @@ export function createLogger(level: LogLevel, sink: (line: string) => void = (li
       // A log line must never take the server down (stderr closed, unserializable field).
     }
   };
-  return { error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug') };
+  return { level, error: emit('error'), warn: emit('warn'), info: emit('info'), debug: emit('debug') };
+}
+
+/** Whether `logger` writes events at `at` (true when it does not say). */
+export function logsAt(logger: Logger, at: LogLevel): boolean {
+  return logger.level === undefined || LOG_LEVELS.indexOf(at) <= LOG_LEVELS.indexOf(logger.level);
 }
 
 /** A logger that drops everything. */

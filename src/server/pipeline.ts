@@ -16,7 +16,8 @@ import {
 } from '../protocol/wire';
 import { OpenSignals } from '../tools/context';
 import { ToolRegistry, type RegisteredTool } from '../tools/registry';
-import type { Logger } from './logger';
+import { duplicateKeyIn, duplicateKeyIssue } from '../transport/duplicateKeys';
+import { logsAt, type Logger } from './logger';
 import type { ReplayStore, ReplayVerdict } from './replayStore';
 import { ToolRunner, type ToolReply } from './toolRunner';
 
@@ -56,12 +57,17 @@ export class CallPipeline {
   private readonly decoyKeys: readonly HmacKey[];
 
   private readonly runner: ToolRunner;
+  /** Decided once: at `debug` each call is timed and logged, above it nothing is. */
+  private readonly logsCalls: boolean;
+  private readonly logsRefusals: boolean;
   /** Calls whose tools took `ctx.signal`: a shutdown aborts them. */
   readonly openSignals = new OpenSignals();
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
     this.decoyKeys = [deps.keyring.serverKey];
+    this.logsCalls = logsAt(deps.logger, 'debug');
+    this.logsRefusals = logsAt(deps.logger, 'info');
     this.runner = new ToolRunner({
       jobs: deps.jobs,
       logger: deps.logger,
@@ -82,9 +88,38 @@ export class CallPipeline {
    * replay store and a synchronous tool; a promise as soon as one waits.
    */
   handle(params: unknown): Eventually<Response> {
+    return this.logsCalls ? this.handleLogged(params) : this.handleNow(params);
+  }
+
+  private handleNow(params: unknown): Eventually<Response> {
     // Each step's "later" branch builds its closure only when it is taken.
     const call = this.authenticateNow(params);
     return isPending(call) ? call.then((verified) => this.dispatchNow(verified)) : this.dispatchNow(call);
+  }
+
+  /** handleNow plus one debug line per call: who, what, the outcome code (0 for an answer) and how long it took. */
+  private handleLogged(params: unknown): Eventually<Response> {
+    const started = performance.now();
+    const done = (code: number): void => {
+      this.deps.logger.debug('call', { ...callIdentity(params), code, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
+    };
+    const failed = (err: unknown): never => {
+      done(err instanceof ToolsealError ? err.code : ErrorCode.InternalError);
+      throw err;
+    };
+    try {
+      const response = this.handleNow(params);
+      if (!isPending(response)) {
+        done(0);
+        return response;
+      }
+      return response.then((settled) => {
+        done(0);
+        return settled;
+      }, failed);
+    } catch (err) {
+      return failed(err);
+    }
   }
 
   /** Steps 1-5: shape, signature, server id, freshness, replay. Returns the verified call. */
@@ -98,6 +133,26 @@ export class CallPipeline {
   }
 
   private authenticateNow(params: unknown): Eventually<CallRequest> {
+    if (!this.logsRefusals) return this.authenticateChecked(params);
+    try {
+      const call = this.authenticateChecked(params);
+      return isPending(call) ? call.catch((err: unknown) => this.refused(params, err)) : call;
+    } catch (err) {
+      return this.refused(params, err);
+    }
+  }
+
+  /** Logs a call refused at steps 1-5 (info), then rethrows. Never a secret, a signature or an argument value. */
+  private refused(params: unknown, err: unknown): never {
+    if (err instanceof ToolsealError) {
+      const identity = callIdentity(params);
+      const reason = err.code === ErrorCode.Unauthenticated && !this.deps.keyring.clients.has(String(identity.client_id)) ? 'unknown_client' : REFUSAL_REASONS[err.code];
+      this.deps.logger.info('call_refused', { ...identity, reason: reason ?? 'error', code: err.code });
+    }
+    throw err;
+  }
+
+  private authenticateChecked(params: unknown): Eventually<CallRequest> {
     const envelope = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
     this.checkSignature(envelope);
     checkServer(envelope, this.deps.keyring.serverId);
@@ -170,7 +225,7 @@ export class CallPipeline {
     const tool = this.deps.tools.get(call.tool);
     if (tool !== undefined && ToolRegistry.allows(tool, this.deps.keyring.allowedTools.get(call.clientId))) return tool;
     if (tool !== undefined) {
-      this.deps.logger.info('tool_not_allowed', { client_id: call.clientId, tool: call.tool, request_id: call.requestId });
+      this.deps.logger.info('call_refused', { request_id: call.requestId, client_id: call.clientId, tool: call.tool, reason: 'tool_not_allowed', code: ErrorCode.UnknownTool });
     }
     throw new ToolsealError(ErrorCode.UnknownTool, 'unknown tool', { tool: call.tool });
   }
@@ -193,8 +248,32 @@ export class CallPipeline {
   }
 }
 
-/** Step 1: params is an object, not nested too deeply, canonicalizable, valid against the envelope schema. */
+/** Why a call was refused at steps 1-5, for the log (-32001 is `unknown_client` when the client id is not in the keyring). */
+const REFUSAL_REASONS: Readonly<Record<number, string>> = {
+  [ErrorCode.InvalidParams]: 'invalid_params',
+  [ErrorCode.Unauthenticated]: 'bad_signature',
+  [ErrorCode.StaleRequest]: 'stale',
+  [ErrorCode.ReplayedNonce]: 'replay',
+  [ErrorCode.WrongServer]: 'wrong_server',
+  [ErrorCode.LimitExceeded]: 'replay_cache_full',
+};
+
+/** Longest id or name copied from a call into the log: they come from the peer, checked or not. */
+const MAX_LOGGED_TEXT = 200;
+
+/** The envelope's request_id, client_id and tool, as far as they are readable strings; nothing else. */
+function callIdentity(params: unknown): { request_id?: string; client_id?: string; tool?: string } {
+  if (typeof params !== 'object' || params === null) return {};
+  const p = params as Record<string, unknown>;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length <= MAX_LOGGED_TEXT ? value : undefined);
+  return { request_id: text(p.request_id), client_id: text(p.client_id), tool: text(p.tool) };
+}
+
+/** Step 1: params is an object without duplicate keys, not nested too deeply, canonicalizable, valid against the envelope schema. */
 export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): Envelope {
+  // Found by the framing, which read the text (JSON.parse keeps the last of them).
+  const duplicate = duplicateKeyIn(params);
+  if (duplicate) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [duplicateKeyIssue(duplicate)] });
   const valueIssue = checkJsonValue(params, maxDepth);
   if (valueIssue) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [valueIssue] });
   const issues = schemas.envelope.check(params);

@@ -13,6 +13,7 @@ export {
 export { NewlineMessageReader, type NewlineMessageReaderOptions } from './newlineReader';
 export { NewlineMessageWriter } from './newlineWriter';
 export { jsonTextOf, withJsonText } from './jsonText';
+export { duplicateKeyIn, findDuplicateKey, type DuplicateKey } from './duplicateKeys';
 export {
   DEFAULT_MAX_DISPATCH_BURST,
   installBurstDispatch,

@@ -3,6 +3,7 @@
  * the peer should be answered with. Pure: no I/O, no state.
  */
 import type { Message } from 'vscode-jsonrpc';
+import { findDuplicateKey, markDuplicateKey, quoteKey } from './duplicateKeys';
 
 /** JSON-RPC error codes the framing layer answers with by itself. */
 export const FramingErrorCode = {
@@ -42,7 +43,26 @@ export function parseLine(bytes: Uint8Array): ParsedLine {
     // never reflect attacker-controlled text.
     return reject(FramingErrorCode.ParseError, 'Parse error: invalid JSON', null);
   }
-  return validateMessage(value);
+  const parsed = validateMessage(value);
+  return parsed.kind === 'message' ? withDuplicateKeysChecked(text, parsed) : parsed;
+}
+
+/**
+ * A message whose text repeats a key (see duplicateKeys.ts). In its params
+ * the method's handler refuses it (a `call` with -32602): the params are
+ * marked with the duplicate. Anywhere else the line is an Invalid Request.
+ */
+function withDuplicateKeysChecked(text: string, parsed: ParsedLine & { kind: 'message' }): ParsedLine {
+  const duplicate = findDuplicateKey(text, parsed.message);
+  if (duplicate === undefined) return parsed;
+  const message = parsed.message as unknown as Record<string, unknown>;
+  const params = message.params;
+  if (typeof params === 'object' && params !== null && (duplicate.path === '/params' || duplicate.path.startsWith('/params/'))) {
+    markDuplicateKey(params, { path: duplicate.path.slice('/params'.length), key: duplicate.key });
+    return parsed;
+  }
+  const id = duplicate.path === '' && duplicate.key === 'id' ? null : echoableId(message);
+  return invalid(`duplicate key ${quoteKey(duplicate.key)}`, id);
 }
 
 /** Checks that an already-parsed JSON value is a single JSON-RPC 2.0 message. */

@@ -64,6 +64,24 @@ describe('initialize', () => {
   });
 });
 
+describe('duplicate keys', () => {
+  it('a tools/call whose _meta envelope repeats a key is refused with -32602 naming it, though the last one verifies', async () => {
+    const server = new ServerProcess(keys);
+    await initialize(server, '2025-11-25');
+    const params = { name: 'server_identity', _meta: { 'toolseal/envelope': server.envelope('server_identity') } };
+    const line = JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params });
+    server.write(line.replace('"tool":', '"tool":"batch_sum","tool":') + '\n');
+    const reply = await server.waitFor((m) => m.id === 'dup');
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.data.errors).toEqual([{ path: '/_meta/toolseal~1envelope', message: 'duplicate key "tool"' }]);
+    // The same call without the duplicate runs.
+    const plain = await server.request('tools/call', { name: 'server_identity', _meta: { 'toolseal/envelope': server.envelope('server_identity') } });
+    expect(plain.result.isError).not.toBe(true);
+    server.end();
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('stdin EOF', () => {
   it('a tasks/result waiting for a job is answered when the drain cancels the job', async () => {
     const server = new ServerProcess(keys, ['--allow-unsigned-mcp', '--drain-ms', '0']);

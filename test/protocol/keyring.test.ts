@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeSecret, KeyringError, loadKeyring, parseKeyring, parseKeyringText } from '../../src/protocol/keyring';
+import { checkKeyring, decodeSecret, KeyringError, loadKeyring, parseKeyring, parseKeyringText } from '../../src/protocol/keyring';
 import { SchemaRegistry } from '../../src/protocol/schemas';
 
 const schemas = new SchemaRegistry();
@@ -91,5 +91,51 @@ describe('loadKeyring precedence', () => {
   it('says how to get a keyring when none is given, and names a missing file', () => {
     expect(failure(() => loadKeyring({ env: {} }, schemas)).message).toMatch(/--keys/);
     expect(failure(() => loadKeyring({ keysPath: path.join(dir, 'missing.json') }, schemas)).message).toMatch(/ENOENT/);
+  });
+});
+
+describe('a client secret equal to the server secret', () => {
+  it('is refused, naming the client, never the secret (whatever the encodings)', () => {
+    const hex = 'hex:' + Buffer.from(SERVER_SECRET).toString('hex');
+    const err = failure(() => parseKeyring(doc({ clients: { alice: { secrets: [CLIENT_SECRET] }, bob: { secrets: [CLIENT_SECRET, hex] } } }), schemas));
+    expect(err.message).toMatch(/client "bob"/);
+    expect(err.message).toMatch(/server/);
+    expect(err.message).not.toContain(SERVER_SECRET);
+    expect(err.message).not.toContain(hex);
+  });
+
+  it('is refused in an already parsed keyring too', () => {
+    const parsed = parseKeyring(doc(), schemas);
+    const shared = { ...parsed, clients: new Map([['carol', [parsed.serverKey]]]) };
+    expect(failure(() => checkKeyring(shared)).message).toMatch(/client "carol"/);
+    expect(() => checkKeyring(parsed)).not.toThrow();
+  });
+});
+
+describe('keyring file permissions', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-keyring-mode-'));
+  const write = (mode: number) => {
+    const file = path.join(dir, `keys-${mode.toString(8)}.json`);
+    fs.writeFileSync(file, JSON.stringify(doc()));
+    fs.chmodSync(file, mode);
+    return file;
+  };
+
+  (process.platform === 'win32' ? it.skip : it)('warns about a file readable by group or others, naming it and its mode, and still loads it', () => {
+    const warnings: string[] = [];
+    const open = write(0o644);
+    expect(loadKeyring({ keysPath: open, warn: (m) => warnings.push(m) }, schemas).serverId).toBe('srv');
+    expect(warnings).toEqual([`keyring file ${JSON.stringify(open)} is readable by group/others (mode 0644); chmod 600 it`]);
+    warnings.length = 0;
+    loadKeyring({ env: { TOOLSEAL_KEYS: write(0o640) }, warn: (m) => warnings.push(m) }, schemas);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/mode 0640/);
+  });
+
+  it('says nothing about a file only its owner can read', () => {
+    const warnings: string[] = [];
+    loadKeyring({ keysPath: write(0o600), warn: (m) => warnings.push(m) }, schemas);
+    loadKeyring({ keysPath: write(0o400), warn: (m) => warnings.push(m) }, schemas);
+    expect(warnings).toEqual([]);
   });
 });

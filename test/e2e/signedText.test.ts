@@ -1,0 +1,108 @@
+/**
+ * The boundaries of the signed text, at the line level: what a line with
+ * duplicate keys or a non-canonical number spelling means to the server.
+ */
+import { randomUUID } from 'node:crypto';
+import { canonicalize } from '../../src/protocol/canonical';
+import { HmacKey } from '../../src/protocol/hmacKey';
+import { decodeSecret } from '../../src/protocol/keyring';
+import { makeTestKeys, type TestKeys } from '../support/keys';
+import { ServerProcess, type JsonRpcMessage } from '../support/serverProcess';
+
+let keys: TestKeys;
+let server: ServerProcess;
+
+beforeAll(() => {
+  keys = makeTestKeys();
+  server = new ServerProcess(keys);
+});
+
+afterAll(async () => {
+  server.end();
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  expect(server.violations).toEqual([]);
+});
+
+/** Sends `method` with `params` as a line, after `edit` rewrote its JSON text; resolves with the answer. */
+async function sendEdited(method: string, params: unknown, edit: (line: string) => string): Promise<JsonRpcMessage> {
+  const id = randomUUID();
+  const line = JSON.stringify({ jsonrpc: '2.0', id, method, params });
+  const edited = edit(line);
+  expect(edited).not.toBe(line);
+  server.write(edited + '\n');
+  return server.waitFor((m) => m.id === id && m.method === undefined);
+}
+
+/** Replaces the one occurrence of `from` in `text`. */
+function replaceOnce(text: string, from: string, to: string): string {
+  expect(text.split(from)).toHaveLength(2);
+  return text.replace(from, to);
+}
+
+describe('duplicate keys in a call are refused (I-JSON, RFC 7493)', () => {
+  it('a second "tool" member: -32602 naming the key, though the last one carries a valid signature', async () => {
+    const envelope = server.envelope('server_identity');
+    const reply = await sendEdited('call', envelope, (line) => replaceOnce(line, '"tool":', '"tool":"batch_sum","tool":'));
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.data.errors).toEqual([{ path: '/', message: 'duplicate key "tool"' }]);
+  });
+
+  it('a second "signature" member', async () => {
+    const envelope = server.envelope('server_identity');
+    const reply = await sendEdited('call', envelope, (line) => replaceOnce(line, '"signature":', `"signature":"${'0'.repeat(64)}","signature":`));
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.data.errors).toEqual([{ path: '/', message: 'duplicate key "signature"' }]);
+  });
+
+  it('a duplicate deep in args, spelled differently (an escape): the path points at the object holding it', async () => {
+    const envelope = server.envelope('batch_sum', { numbers: [1, 2], opts: { a: { x: 1 } } });
+    const reply = await sendEdited('call', envelope, (line) => replaceOnce(line, '"x":1', '"x":1,"\\u0078":1'));
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.data.errors).toEqual([{ path: '/args/opts/a', message: 'duplicate key "x"' }]);
+  });
+
+  it('a duplicate top-level member of the message: -32600', async () => {
+    const envelope = server.envelope('server_identity');
+    const reply = await sendEdited('call', envelope, (line) => replaceOnce(line, '"method":', '"method":"nothing","method":'));
+    expect(reply.error).toEqual({ code: -32600, message: 'Invalid Request: duplicate key "method"' });
+  });
+
+  it('the same keys in sibling objects and colons inside strings are fine', async () => {
+    const reply = await server.call('list_tools', {});
+    expect(reply.result?.ok).toBe(true);
+    const quoted = await server.call('server_identity', undefined, { fields: { nonce: `a":"b\\":1,"c":{"d":"${randomUUID()}` } });
+    expect(quoted.result?.ok).toBe(true);
+  });
+
+  it('the server keeps serving', async () => {
+    expect((await server.call('server_identity')).result?.ok).toBe(true);
+  });
+});
+
+describe('numbers keep RFC 8785 double semantics', () => {
+  it('9007199254740993 is read as the double 9007199254740992 and verifies as it', async () => {
+    // A signer that canonicalizes with doubles writes 9007199254740992; the
+    // line spells the integer exactly. Both are the same double.
+    const envelope = server.envelope('batch_sum', { numbers: [9007199254740992, 1] });
+    const reply = await sendEdited('call', envelope, (line) => replaceOnce(line, '9007199254740992', '9007199254740993'));
+    expect(reply.result?.ok).toBe(true);
+    expect(reply.result.result.total).toBe(9007199254740992 + 1);
+  });
+
+  it('1E30 verifies as 1e+30, its canonical spelling', async () => {
+    const envelope = server.envelope('batch_sum', { numbers: [1e30] });
+    const reply = await sendEdited('call', envelope, (line) => replaceOnce(line, '1e+30', '1E30'));
+    expect(reply.result?.ok).toBe(true);
+    expect(reply.result.result.total).toBe(1e30);
+  });
+
+  it('a signer that kept the big integer exact gets -32001', async () => {
+    // It signed the bytes "9007199254740993", which is not what RFC 8785 makes of that value.
+    const envelope = server.envelope('batch_sum', { numbers: [9007199254740992] });
+    const { signature: _dropped, ...unsigned } = envelope;
+    const exactText = replaceOnce(canonicalize(unsigned), '9007199254740992', '9007199254740993');
+    const signature = new HmacKey(decodeSecret(keys.clients.alice![0]!, 'alice')).macHex(exactText);
+    const reply = await sendEdited('call', { ...unsigned, signature }, (line) => replaceOnce(line, '9007199254740992', '9007199254740993'));
+    expect(reply.error?.code).toBe(-32001);
+  });
+});
