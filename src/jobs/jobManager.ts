@@ -30,6 +30,11 @@ export interface JobUpdate {
   error?: string;
   /** What the work said with a progress report, if anything (for MCP progress; not part of job/status). */
   message?: string;
+  /** Set on terminal updates: when the job ended and when it will be forgotten (the record's). */
+  finishedMs?: number;
+  expiresMs?: number;
+  /** The record's `origin`. */
+  origin?: string;
 }
 
 /** What a job's work gets to cooperate with the manager. */
@@ -207,6 +212,8 @@ export class JobManager {
     work: JobWork;
     /** What the work holds while it runs (its arguments), estimated bytes; see estimateRetainedBytes. */
     heldBytes?: number;
+    /** See JobRecord.origin. */
+    origin?: string;
   }): Promise<JobRecord> {
     // Checked and reserved synchronously, so concurrent starts cannot overshoot.
     if (this.runningCount >= this.maxJobs) {
@@ -226,6 +233,7 @@ export class JobManager {
       seq: 0,
       createdMs: this.now(),
     };
+    if (params.origin !== undefined) record.origin = params.origin;
     const job = new ActiveJob(record);
     const registration = Promise.resolve()
       .then(() => this.store.create(record))
@@ -460,6 +468,11 @@ export class JobManager {
     if (record.result !== undefined) update.result = structuredClone(record.result);
     if (record.error !== undefined) update.error = record.error;
     if (message !== undefined) update.message = message;
+    if (record.finishedMs !== undefined) {
+      update.finishedMs = record.finishedMs;
+      update.expiresMs = record.expiresMs;
+    }
+    if (record.origin !== undefined) update.origin = record.origin;
     try {
       this.onUpdate(update);
     } catch (error) {

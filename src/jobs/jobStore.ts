@@ -57,6 +57,12 @@ export interface JobRecord {
   finishedMs?: number;
   /** Set with `finishedMs`: after this instant the job is forgotten. */
   expiresMs?: number;
+  /**
+   * The front end that started the job, when it reports the job's updates
+   * its own way (`"mcp"`: MCP progress and task notifications). Undefined
+   * for a job started by `call`, whose updates are `job/status` notifications.
+   */
+  origin?: string;
 }
 
 /**

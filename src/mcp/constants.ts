@@ -20,6 +20,7 @@ export const SERVER_NAME = 'toolseal';
 export const McpMethod = {
   Initialize: 'initialize',
   Initialized: 'notifications/initialized',
+  Cancelled: 'notifications/cancelled',
   Ping: 'ping',
   ToolsList: 'tools/list',
   ToolsCall: 'tools/call',
@@ -37,6 +38,11 @@ export const ENVELOPE_META_KEY = 'toolseal/envelope';
 export const RESPONSE_META_KEY = 'toolseal/response';
 /** Where an `isError` result carries the toolseal error (code, message, data). */
 export const ERROR_META_KEY = 'toolseal/error';
+/**
+ * The origin of jobs started by `tools/call` (JobRecord.origin): they report
+ * through MCP (progress and task notifications) and send no `job/status`.
+ */
+export const MCP_JOB_ORIGIN = 'mcp';
 /** MCP's key tying a message to a task. */
 export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
 /** MCP's key for the text a host may hand the model while a task runs. */

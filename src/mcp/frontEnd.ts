@@ -7,9 +7,11 @@
 import type { JobUpdate } from '../jobs';
 import { KeyringError, type Keyring } from '../protocol/keyring';
 import type { Logger } from '../server/logger';
-import type { ToolServer } from '../server/server';
+import type { MethodHandler, RequestId, ToolServer } from '../server/server';
 import { McpAuthenticator } from './authentication';
+import { CancellableRequests } from './cancellation';
 import { McpMethod, UNSIGNED_CLIENT_ID } from './constants';
+import { toMcpError } from './errors';
 import { McpSession } from './session';
 import { TaskHandlers } from './taskHandlers';
 import { TaskRegistry } from './taskRegistry';
@@ -57,20 +59,31 @@ export function installMcpFrontEnd(server: ToolServer, options: McpFrontEndOptio
   });
   const toolHandlers = new ToolHandlers({ session, authenticator, pipeline: server.pipeline, tools: server.tools, jobs: server.jobs, tasks });
   const taskHandlers = new TaskHandlers(authenticator, tasks);
+  const cancellable = new CancellableRequests(server);
+  /** An MCP method: its errors answer with MCP's codes (see errors.ts). */
+  const addMethod = (method: string, handler: (params: unknown, id: RequestId) => Promise<unknown>): void => {
+    const answer: MethodHandler = (params, id) =>
+      handler(params, id).catch((err: unknown) => {
+        throw toMcpError(err);
+      });
+    server.addMethod(method, answer);
+  };
 
-  server.addMethod(McpMethod.Initialize, async (params) => {
+  addMethod(McpMethod.Initialize, async (params) => {
     const result = session.initialize(params);
     options.logger.info('mcp_initialize', { protocol_version: result.protocolVersion, client: session.clientInfo?.name });
     return result;
   });
   server.addNotificationHandler(McpMethod.Initialized, () => session.markInitialized());
-  server.addMethod(McpMethod.Ping, async () => ({}));
-  server.addMethod(McpMethod.ToolsList, (params) => toolHandlers.list(params));
-  server.addMethod(McpMethod.ToolsCall, (params) => toolHandlers.call(params));
-  server.addMethod(McpMethod.TasksGet, (params) => taskHandlers.get(params));
-  server.addMethod(McpMethod.TasksResult, (params) => taskHandlers.result(params));
-  server.addMethod(McpMethod.TasksCancel, (params) => taskHandlers.cancel(params));
-  server.addMethod(McpMethod.TasksList, (params) => taskHandlers.list(params));
+  addMethod(McpMethod.Ping, async () => ({}));
+  addMethod(McpMethod.ToolsList, (params) => toolHandlers.list(params));
+  // The requests worth cancelling: a running tool, a tasks/result waiting for its job.
+  addMethod(McpMethod.ToolsCall, (params, id) => cancellable.run(id, (scope) => toolHandlers.call(params, scope)));
+  addMethod(McpMethod.TasksGet, (params) => taskHandlers.get(params));
+  addMethod(McpMethod.TasksResult, (params, id) => cancellable.run(id, (scope) => taskHandlers.result(params, scope.signal)));
+  addMethod(McpMethod.TasksCancel, (params) => taskHandlers.cancel(params));
+  addMethod(McpMethod.TasksList, (params) => taskHandlers.list(params));
+  server.addNotificationHandler(McpMethod.Cancelled, (params) => cancellable.cancel(params));
 
   server.onJobUpdate((update: JobUpdate) => {
     const notifications = tasks.onJobUpdate(update);

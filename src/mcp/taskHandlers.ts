@@ -24,10 +24,14 @@ export class TaskHandlers {
     return this.tasks.toTask(await this.tasks.get(taskId, clientId));
   }
 
-  /** `tasks/result`: blocks until the task's job ends, then answers its result as the tool call's. */
-  async result(params: unknown): Promise<CallToolResult> {
+  /**
+   * `tasks/result`: blocks until the task's job ends, then answers its
+   * result as the tool call's. `cancel` (MCP `notifications/cancelled`)
+   * stops the wait; the task runs on.
+   */
+  async result(params: unknown, cancel?: AbortSignal): Promise<CallToolResult> {
     const { taskId, clientId } = await this.caller(McpMethod.TasksResult, params);
-    return jobOutcomeResult(taskId, await this.tasks.outcome(taskId, clientId));
+    return jobOutcomeResult(taskId, await this.tasks.outcome(taskId, clientId, cancel));
   }
 
   /** `tasks/cancel`: cancels the job; a finished task is refused with -32602, as MCP says. */

@@ -50,7 +50,8 @@ function statusMessage(job: TaskSource): string {
  * A job as an MCP task. `ttl` counts from creation, as MCP's does: while the
  * job runs it is the job TTL (a finished job is kept that long after its
  * end, so at least that long after its start), afterwards the exact time
- * the job is kept. `lastUpdatedAt` is the last change of MCP status.
+ * the job is kept. `lastUpdatedAt` is the last change of MCP status: the
+ * task's creation while it is working, the job's end afterwards.
  */
 export function toMcpTask(job: TaskSource, timings: TaskTimings): McpTask {
   return {
@@ -149,15 +150,34 @@ export class TaskRegistry {
     return record;
   }
 
-  /** Resolves with how the task's job ended, once it has (`tasks/result` blocks on this). */
-  async outcome(taskId: string, clientId: string): Promise<JobOutcome> {
+  /**
+   * Resolves with how the task's job ended, once it has (`tasks/result`
+   * blocks on this). Rejects with `cancel`'s reason if it aborts first.
+   */
+  async outcome(taskId: string, clientId: string, cancel?: AbortSignal): Promise<JobOutcome> {
     await this.get(taskId, clientId);
     // Waiting first, then reading: an end between the two cannot be missed.
     let resolveEnd!: (outcome: JobOutcome) => void;
-    const ended = new Promise<JobOutcome>((resolve) => (resolveEnd = resolve));
+    let rejectEnd!: (reason: unknown) => void;
+    const ended = new Promise<JobOutcome>((resolve, reject) => {
+      resolveEnd = resolve;
+      rejectEnd = reject;
+    });
     const list = this.waiters.get(taskId) ?? [];
     list.push(resolveEnd);
     this.waiters.set(taskId, list);
+    if (cancel !== undefined) {
+      const stop = (): void => {
+        this.dropWaiter(taskId, resolveEnd);
+        rejectEnd(cancel.reason);
+      };
+      if (cancel.aborted) stop();
+      else cancel.addEventListener('abort', stop, { once: true });
+      void ended.then(
+        () => cancel.removeEventListener('abort', stop),
+        () => undefined,
+      );
+    }
     const record = await this.jobs.get(taskId, clientId);
     if (record === undefined) {
       this.dropWaiter(taskId, resolveEnd);
@@ -220,16 +240,18 @@ export class TaskRegistry {
     if (progress !== undefined) notifications.progress = progress;
     if (!isTerminal(update.state)) return notifications;
 
-    const now = this.now();
+    // The job's own end and expiry, so that this notification, tasks/get
+    // and tasks/list tell the same lastUpdatedAt and ttl.
+    const finishedMs = update.finishedMs ?? this.now();
     entry.progress = undefined;
-    entry.expiresMs = now + this.timings.jobTtlMs;
+    entry.expiresMs = update.expiresMs ?? finishedMs + this.timings.jobTtlMs;
     notifications.status = this.toTask({
       jobId: entry.taskId,
       state: update.state,
       progress: update.progress,
       error: update.error,
       createdMs: entry.createdMs,
-      finishedMs: now,
+      finishedMs,
       expiresMs: entry.expiresMs,
     });
     const waiters = this.waiters.get(update.jobId) ?? [];

@@ -4,6 +4,7 @@
  * advertised is decided here.
  */
 import type { JsonObject } from '../protocol/wire';
+import { declaresDraft07 } from '../tools/schemaCompiler';
 import type { ToolAnnotations, ToolDescriptor } from '../tools/tool';
 import type { McpTool } from './types';
 
@@ -42,6 +43,17 @@ export function advertisesOutputSchema(descriptor: ToolDescriptor): boolean {
 export interface McpToolExtras {
   title?: string;
   annotations?: ToolAnnotations;
+  /** The `$schema` its input and output schemas declare, as written (descriptors leave it out). */
+  declaredDrafts?: { input?: unknown; output?: unknown };
+}
+
+/**
+ * A listed schema as MCP reads it. MCP 2025-11-25 takes a schema without
+ * `$schema` as draft 2020-12, so a draft-07 schema keeps its `$schema`
+ * (first, as written); a 2020-12 one needs none.
+ */
+export function mcpSchema(listed: JsonObject, declared: unknown): JsonObject {
+  return declaresDraft07(declared) ? { $schema: declared, ...listed } : listed;
 }
 
 /** One tool as `tools/list` lists it. `tasks`: the negotiated revision has the tasks utility. */
@@ -50,9 +62,9 @@ export function toMcpTool(descriptor: ToolDescriptor, options: { tasks: boolean 
     name: descriptor.name,
     ...(extras.title === undefined ? {} : { title: extras.title }),
     description: descriptor.description,
-    inputSchema: descriptor.input_schema,
+    inputSchema: mcpSchema(descriptor.input_schema, extras.declaredDrafts?.input),
   };
-  if (advertisesOutputSchema(descriptor)) tool.outputSchema = descriptor.output_schema;
+  if (advertisesOutputSchema(descriptor)) tool.outputSchema = mcpSchema(descriptor.output_schema, extras.declaredDrafts?.output);
   // Async tools start a job, which is a task when the call asks for one.
   if (options.tasks && descriptor.async) tool.execution = { taskSupport: 'optional' };
   if (extras.annotations !== undefined) tool.annotations = { ...extras.annotations };

@@ -11,7 +11,8 @@ import type { CallPipeline } from '../server/pipeline';
 import type { ToolRegistry } from '../tools/registry';
 import type { McpAuthenticator } from './authentication';
 import { isToolExecutionError, successResult, toolErrorResult } from './callResults';
-import { IMMEDIATE_RESPONSE_META_KEY, McpMethod, RESPONSE_META_KEY } from './constants';
+import type { CancelScope } from './cancellation';
+import { IMMEDIATE_RESPONSE_META_KEY, MCP_JOB_ORIGIN, McpMethod, RESPONSE_META_KEY } from './constants';
 import { parseListParams, parseToolCallParams, type ToolCallParams } from './params';
 import type { McpSession } from './session';
 import type { TaskRegistry } from './taskRegistry';
@@ -46,24 +47,34 @@ export class ToolHandlers {
     const tasks = this.deps.session.tasks;
     return {
       tools: descriptors.map((descriptor) => {
-        const { title, annotations } = this.deps.tools.get(descriptor.name)!.tool;
-        return toMcpTool(descriptor, { tasks }, { title, annotations });
+        const { tool, input, output } = this.deps.tools.get(descriptor.name)!;
+        const declaredDrafts = { input: input.schema.$schema, output: output.schema.$schema };
+        return toMcpTool(descriptor, { tasks }, { title: tool.title, annotations: tool.annotations, declaredDrafts });
       }),
     };
   }
 
-  /** `tools/call`. */
-  async call(params: unknown): Promise<CallToolResult | CreateTaskResult> {
+  /**
+   * `tools/call`. `scope` (MCP `notifications/cancelled`) aborts a running
+   * plain tool's `ctx.signal`, and its answer is not sent. Calls of job
+   * tools detach from it: a task is cancelled with `tasks/cancel` only (as
+   * MCP says), and a plain call of a job tool answers the job handle at once,
+   * which is how the job can be cancelled (`cancel_job`); dropping that
+   * answer would leave a job nobody knows of.
+   */
+  async call(params: unknown, scope?: CancelScope): Promise<CallToolResult | CreateTaskResult> {
     const request = parseToolCallParams(params, this.deps.pipeline.maxDepth);
+    const asTask = request.task !== undefined && this.deps.session.tasks;
+    if (asTask || this.deps.tools.get(request.name)?.descriptor.async === true) scope?.detach();
     const call = await this.deps.authenticator.authenticate(request.meta.envelope, {
       tool: request.name,
       args: request.arguments,
     });
-    if (request.task !== undefined && this.deps.session.tasks) return this.callAsTask(request, call);
+    if (asTask) return this.callAsTask(request, call);
 
     let response: Response;
     try {
-      response = await this.deps.pipeline.dispatch(call);
+      response = await this.deps.pipeline.dispatch(call, { cancel: scope?.signal, origin: MCP_JOB_ORIGIN });
     } catch (err) {
       if (err instanceof ToolsealError && isToolExecutionError(err)) return toolErrorResult(err);
       throw err;
@@ -82,7 +93,7 @@ export class ToolHandlers {
     if (tool !== undefined && tool.descriptor.async !== true) {
       throw new ToolsealError(ErrorCode.MethodNotFound, `tool ${call.tool} does not support task-augmented calls`, { tool: call.tool });
     }
-    const response = await this.deps.pipeline.dispatch(call);
+    const response = await this.deps.pipeline.dispatch(call, { origin: MCP_JOB_ORIGIN });
     const jobId = (response.result as JsonObject | null)?.job_id;
     const record = typeof jobId === 'string' ? await this.deps.jobs.get(jobId, call.clientId) : undefined;
     if (record === undefined) throw new ToolsealError(ErrorCode.InternalError, 'Internal error');

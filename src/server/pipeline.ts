@@ -19,7 +19,7 @@ import { ToolRegistry, type RegisteredTool } from '../tools/registry';
 import { duplicateKeyIn, duplicateKeyIssue } from '../transport/duplicateKeys';
 import { logsAt, type Logger } from './logger';
 import type { ReplayStore, ReplayVerdict } from './replayStore';
-import { ToolRunner, type ToolReply } from './toolRunner';
+import { ToolRunner, type DispatchOptions, type ToolReply } from './toolRunner';
 
 /** The settings the call pipeline reads. */
 export interface PipelineSettings {
@@ -128,8 +128,8 @@ export class CallPipeline {
   }
 
   /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
-  async dispatch(call: CallRequest): Promise<Response> {
-    return this.dispatchNow(call);
+  async dispatch(call: CallRequest, options?: DispatchOptions): Promise<Response> {
+    return this.dispatchNow(call, options);
   }
 
   private authenticateNow(params: unknown): Eventually<CallRequest> {
@@ -177,11 +177,11 @@ export class CallPipeline {
     return fromWireEnvelope(envelope);
   }
 
-  private dispatchNow(call: CallRequest): Eventually<Response> {
+  private dispatchNow(call: CallRequest, options?: DispatchOptions): Eventually<Response> {
     try {
       const tool = this.lookupTool(call);
       validateArgs(tool, call.args);
-      const reply = this.runner.run(tool, call);
+      const reply = this.runner.run(tool, call, options);
       if (isPending(reply)) {
         return reply.then((settled) => this.signedSuccess(call, settled)).catch((err: unknown) => this.failCall(call, err));
       }

@@ -38,8 +38,14 @@ export interface ServerStreams {
   output: Writable;
 }
 
-/** Extra JSON-RPC methods a front end adds on the same connection (MCP, for one). */
-export type MethodHandler = (params: unknown) => Eventually<unknown>;
+/** A JSON-RPC request id. */
+export type RequestId = string | number;
+/**
+ * Extra JSON-RPC methods a front end adds on the same connection (MCP, for
+ * one). `id` is the request's, for a front end that lets clients cancel
+ * requests (see `dropAnswer`).
+ */
+export type MethodHandler = (params: unknown, id: RequestId) => Eventually<unknown>;
 /** A handler for client notifications of one method. */
 export type NotificationHandler = (params: unknown) => void;
 
@@ -101,6 +107,10 @@ export class ToolServer {
   /** Ids of requests read but not answered yet (vscode-jsonrpc keys its queue by id, so a duplicate would be lost). */
   private readonly openIds = new Set<string>();
   private pendingWaiters: Array<() => void> = [];
+  /** Ids of open requests whose answers are not to be sent (see `dropAnswer`). */
+  private readonly droppedIds = new Set<string>();
+  /** The id of the request vscode-jsonrpc is dispatching now (it calls the handler synchronously). */
+  private dispatchingId: RequestId = '';
   /** Messages handed to vscode-jsonrpc and not yet dispatched by it, and their line lengths (see INPUT_QUEUE_HIGH). */
   private queuedMessages = 0;
   private queuedBytes = 0;
@@ -187,6 +197,7 @@ export class ToolServer {
             this.queuedMessages--;
             this.queuedBytes -= this.queuedSizes.shift();
             this.updateInputFlow();
+            this.dispatchingId = (message as { id?: RequestId }).id as RequestId;
             return next(message);
           },
         },
@@ -198,6 +209,19 @@ export class ToolServer {
   /** Adds a JSON-RPC request method beside `call` (before `start`). */
   addMethod(method: string, handler: MethodHandler): void {
     this.methods.set(method, handler);
+  }
+
+  /**
+   * The answer to the open request `id` will not be sent (MCP
+   * `notifications/cancelled`); it still counts as answered, for a drain.
+   * False when no request with that id is open (already answered, or never
+   * read).
+   */
+  dropAnswer(id: RequestId): boolean {
+    const key = String(id);
+    if (!this.openIds.has(key)) return false;
+    this.droppedIds.add(key);
+    return true;
   }
 
   /** Handles client notifications of `method` (all others are ignored). */
@@ -300,7 +324,7 @@ export class ToolServer {
     const handler = this.methods.get(method);
     if (!handler) throw new ResponseError(ErrorCode.MethodNotFound, 'Method not found', { method });
     try {
-      const result = handler(params);
+      const result = handler(params, this.dispatchingId);
       if (!isPending(result)) return result;
       return result.catch((err: unknown) => {
         throw this.asResponseError(method, err);
@@ -323,6 +347,19 @@ export class ToolServer {
   }
 
   private notifyJobStatus(update: JobUpdate): void {
+    // A job a front end started (MCP) reports through that front end only.
+    if (update.origin === undefined) this.sendJobStatus(update);
+    for (const listener of this.jobListeners) {
+      try {
+        listener(update);
+      } catch (err) {
+        this.logger.warn('job_listener_failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  }
+
+  /** The signed `job/status` notification of an update. */
+  private sendJobStatus(update: JobUpdate): void {
     const report = toWireJobStatus({
       jobId: update.jobId,
       requestId: update.requestId,
@@ -336,13 +373,6 @@ export class ToolServer {
       error: update.error,
     });
     this.notify(JOB_STATUS_METHOD, signInPlace(this.keyring.serverKey, report));
-    for (const listener of this.jobListeners) {
-      try {
-        listener(update);
-      } catch (err) {
-        this.logger.warn('job_listener_failed', { error: err instanceof Error ? err.message : String(err) });
-      }
-    }
   }
 
   private onBackpressure(blocked: boolean): void {
@@ -447,8 +477,10 @@ export class ToolServer {
       onError: writer.onError,
       onClose: writer.onClose,
       write: (message) => {
-        const written = writer.write(message);
-        if (isResponse(message) && this.openIds.delete(idKey(message)) && --this.pendingRequests === 0) {
+        if (!isResponse(message)) return writer.write(message);
+        const key = idKey(message);
+        const written = this.droppedIds.size !== 0 && this.droppedIds.delete(key) ? Promise.resolve() : writer.write(message);
+        if (this.openIds.delete(key) && --this.pendingRequests === 0) {
           const waiters = this.pendingWaiters;
           this.pendingWaiters = [];
           for (const resolve of waiters) resolve();

@@ -21,6 +21,14 @@ export interface ToolReply {
   error: string | null;
 }
 
+/** How a front end other than `call` runs a call (MCP `tools/call`). */
+export interface DispatchOptions {
+  /** Aborting it aborts a running plain tool's `ctx.signal` (a job has its own, which cancelling the job aborts). */
+  cancel?: AbortSignal;
+  /** The front end, for a job tool: see JobRecord.origin. */
+  origin?: string;
+}
+
 export interface ToolRunnerDeps {
   jobs: JobManager;
   logger: Logger;
@@ -35,8 +43,8 @@ export class ToolRunner {
   constructor(private readonly deps: ToolRunnerDeps) {}
 
   /** Runs `tool` for a verified call whose args passed the input schema. */
-  run(tool: RegisteredTool, call: CallRequest): Eventually<ToolReply> {
-    if (tool.tool.job === true) return this.startJob(tool, call);
+  run(tool: RegisteredTool, call: CallRequest, options?: DispatchOptions): Eventually<ToolReply> {
+    if (tool.tool.job === true) return this.startJob(tool, call, options?.origin);
     const ctx = new CallContext(call.clientId, call.requestId, tool.name, this.deps.scope);
     let outcome: unknown;
     try {
@@ -51,12 +59,16 @@ export class ToolRunner {
     }
     const timeoutMs = tool.tool.timeoutMs;
     const settled = timeoutMs === undefined ? Promise.resolve(outcome) : withTimeout(Promise.resolve(outcome), timeoutMs, (err) => ctx.abort(err));
+    const cancel = options?.cancel;
+    const unlink = cancel === undefined ? undefined : linkAbort(cancel, ctx);
     return settled.then(
       (value) => {
+        unlink?.();
         ctx.finish();
         return this.reply(tool, call, value);
       },
       (err: unknown) => {
+        unlink?.();
         ctx.finish();
         throw this.failure(err, tool, call);
       },
@@ -64,7 +76,7 @@ export class ToolRunner {
   }
 
   /** A job tool: the job is accepted (or refused at the job limit) and its handle answered. */
-  private startJob(tool: RegisteredTool, call: CallRequest): Promise<ToolReply> {
+  private startJob(tool: RegisteredTool, call: CallRequest, origin: string | undefined): Promise<ToolReply> {
     return this.deps.jobs
       .start({
         ownerClientId: call.clientId,
@@ -73,6 +85,7 @@ export class ToolRunner {
         work: (job) => this.runJob(tool, call, job),
         // The work keeps the call's args until it ends: they count against the job limits.
         heldBytes: estimateRetainedBytes(call.args),
+        origin,
       })
       .then(
         (record): ToolReply => ({
@@ -161,6 +174,17 @@ function resultIssue(result: unknown, tool: RegisteredTool, maxDepth: number): R
     return { ...schemaIssue, summary: 'its output does not match its output schema', jobError: `job result does not match the output schema of ${tool.name}` };
   }
   return undefined;
+}
+
+/** Aborts `ctx` when `cancel` aborts (at once if it has); returns what undoes the link. */
+function linkAbort(cancel: AbortSignal, ctx: CallContext): () => void {
+  const onAbort = (): void => ctx.abort(cancel.reason instanceof Error ? cancel.reason : new Error(String(cancel.reason)));
+  if (cancel.aborted) {
+    onAbort();
+    return () => undefined;
+  }
+  cancel.addEventListener('abort', onAbort, { once: true });
+  return () => cancel.removeEventListener('abort', onAbort);
 }
 
 /** Rejects with "tool timed out after N ms" (after calling `onTimeout` with that error) unless `work` settles first. */

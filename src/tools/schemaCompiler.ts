@@ -22,6 +22,11 @@ export const MAX_REPORTED_ISSUES = 20;
 export const MAX_VALUES_FOR_ALL_ISSUES = 10_000;
 
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
+
+/** Whether a `$schema` value declares draft-07. */
+export function declaresDraft07(declared: unknown): declared is string {
+  return typeof declared === 'string' && DRAFT_07.test(declared);
+}
 const DRAFT_2020_12 = /^https:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 
 /** A tool set that cannot be served; its message names the tool and the place. */

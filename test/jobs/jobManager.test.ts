@@ -125,6 +125,8 @@ describe('JobManager lifecycle', () => {
       state: 'done',
       progress: 1,
       result: { answer: 42 },
+      finishedMs: expect.any(Number),
+      expiresMs: expect.any(Number),
     });
     expect(updates).toHaveLength(5);
     expect(manager.runningCount).toBe(0);
@@ -142,6 +144,8 @@ describe('JobManager lifecycle', () => {
       finishedMs: Date.now() - 1_000,
       expiresMs: Date.now() - 1_000 + TTL_MS,
     });
+    // The terminal update carries the record's end and expiry.
+    expect(updates[4]).toMatchObject({ finishedMs: polled!.finishedMs, expiresMs: polled!.expiresMs });
   });
 
   it('keeps seq gap-free and in onUpdate order under interleaved progress', async () => {
@@ -221,7 +225,7 @@ describe('JobManager cancel', () => {
     await advance(1_000);
     expect(manual.calls).toBe(0);
     expect(updates).toEqual([
-      { jobId: accepted.jobId, requestId: 'req-1', ownerClientId: OWNER, seq: 1, state: 'cancelled' },
+      { jobId: accepted.jobId, requestId: 'req-1', ownerClientId: OWNER, seq: 1, state: 'cancelled', finishedMs: expect.any(Number), expiresMs: expect.any(Number) },
     ]);
     expect(manager.runningCount).toBe(0);
   });
@@ -410,6 +414,8 @@ describe('JobManager failures', () => {
       state: 'error',
       progress: 0,
       error: 'disk on fire',
+      finishedMs: expect.any(Number),
+      expiresMs: expect.any(Number),
     });
     expect(await manager.get(accepted.jobId, OWNER)).toMatchObject({ state: 'error', error: 'disk on fire' });
   });

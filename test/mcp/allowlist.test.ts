@@ -49,7 +49,7 @@ it('signed by a client without a list, or unsigned: every tool', async () => {
 it('a badly signed tools/list is refused, not answered with every tool', async () => {
   const forged = server.envelope('tools/list', undefined, { clientId: 'bob', secret: keys.clients.alice![0]! });
   const reply = await server.request('tools/list', { _meta: { [ENVELOPE_KEY]: forged } });
-  expect(reply.error?.code).toBe(-32001);
+  expect(reply.error?.code).toBe(-33001);
 });
 
 it('tools/call outside the client\'s list is refused as an unknown tool', async () => {
@@ -58,6 +58,6 @@ it('tools/call outside the client\'s list is refused as an unknown tool', async 
   expect((await call('word_count', { text: 'a b' })).result.structuredContent).toEqual({ words: 2 });
   const refused = await call('profile', { name: 'x', age: 1, email: 'a@b.co', born: '2000-01-01' });
   const unknown = await call('nothing_here', {});
-  expect(refused.error?.code).toBe(-32010);
-  expect(unknown.error?.code).toBe(-32010);
+  expect(refused.error).toMatchObject({ code: -32602, message: 'Unknown tool: profile', data: { toolseal_code: -32010 } });
+  expect(unknown.error).toMatchObject({ code: -32602, message: 'Unknown tool: nothing_here', data: { toolseal_code: -32010 } });
 });

@@ -52,13 +52,13 @@ describe('without a signature', () => {
 
   it('a tools/call is refused with a clear error', async () => {
     const refused = mcp.client.callTool({ name: 'batch_sum', arguments: { numbers: [1, 2] } });
-    await expect(refused).rejects.toMatchObject({ code: -32001, data: { reason: 'unsigned' } });
+    await expect(refused).rejects.toMatchObject({ code: -33001, data: { reason: 'unsigned' } });
     await expect(mcp.client.callTool({ name: 'server_identity' })).rejects.toThrow(/unsigned.*toolseal\/envelope.*--allow-unsigned-mcp/);
   });
 
   it('task requests are refused the same way', async () => {
-    await expect(mcp.client.experimental.tasks.getTask('any')).rejects.toMatchObject({ code: -32001 });
-    await expect(mcp.client.experimental.tasks.listTasks()).rejects.toMatchObject({ code: -32001 });
+    await expect(mcp.client.experimental.tasks.getTask('any')).rejects.toMatchObject({ code: -33001 });
+    await expect(mcp.client.experimental.tasks.listTasks()).rejects.toMatchObject({ code: -33001 });
   });
 });
 
@@ -90,26 +90,26 @@ describe('with a signed envelope in _meta', () => {
   it('a replayed envelope is refused', async () => {
     const signed = envelope(keys, 'batch_sum', { numbers: [1] });
     expect((await signedCall('batch_sum', { numbers: [1] }, signed)).structuredContent).toEqual({ count: 1, total: 1 });
-    await expect(signedCall('batch_sum', { numbers: [1] }, signed)).rejects.toMatchObject({ code: -32003 });
+    await expect(signedCall('batch_sum', { numbers: [1] }, signed)).rejects.toMatchObject({ code: -33003 });
   });
 
   it('an envelope for another tool or other arguments is refused', async () => {
     const otherTool = signedCall('batch_sum', { numbers: [1] }, envelope(keys, 'poll_job', { numbers: [1] }));
-    await expect(otherTool).rejects.toMatchObject({ code: -32001, data: { reason: 'envelope_mismatch', errors: [{ path: '/tool' }] } });
+    await expect(otherTool).rejects.toMatchObject({ code: -33001, data: { reason: 'envelope_mismatch', errors: [{ path: '/tool' }] } });
     const otherArgs = signedCall('batch_sum', { numbers: [1, 2] }, envelope(keys, 'batch_sum', { numbers: [1] }));
-    await expect(otherArgs).rejects.toMatchObject({ code: -32001, data: { reason: 'envelope_mismatch', errors: [{ path: '/args' }] } });
+    await expect(otherArgs).rejects.toMatchObject({ code: -33001, data: { reason: 'envelope_mismatch', errors: [{ path: '/args' }] } });
     const addedArgs = signedCall('server_identity', { extra: 1 }, envelope(keys, 'server_identity'));
-    await expect(addedArgs).rejects.toMatchObject({ code: -32001 });
+    await expect(addedArgs).rejects.toMatchObject({ code: -33001 });
   });
 
   it('the pipeline checks apply: forged, stale, another server', async () => {
     const forged = envelope(keys, 'server_identity', undefined, { secret: keys.clients.bob![0] });
     // The same answer as `call` gives: no hint which check failed.
-    await expect(signedCall('server_identity', undefined, forged)).rejects.toMatchObject({ code: -32001, message: 'MCP error -32001: unauthenticated', data: undefined });
+    await expect(signedCall('server_identity', undefined, forged)).rejects.toMatchObject({ code: -33001, message: 'MCP error -33001: unauthenticated', data: { toolseal_code: -32001 } });
     const stale = envelope(keys, 'server_identity', undefined, { fields: { ts_ms: Date.now() - 400_000 } });
-    await expect(signedCall('server_identity', undefined, stale)).rejects.toMatchObject({ code: -32002 });
+    await expect(signedCall('server_identity', undefined, stale)).rejects.toMatchObject({ code: -33002 });
     const elsewhere = envelope(keys, 'server_identity', undefined, { fields: { server_id: 'another-server' } });
-    await expect(signedCall('server_identity', undefined, elsewhere)).rejects.toMatchObject({ code: -32004 });
+    await expect(signedCall('server_identity', undefined, elsewhere)).rejects.toMatchObject({ code: -33004 });
     await expect(signedCall('server_identity', undefined, { not: 'an envelope' })).rejects.toMatchObject({ code: -32602 });
   });
 
@@ -154,10 +154,10 @@ describe('signed tasks', () => {
     const taskId = created.task.taskId;
     const getEnvelope = envelope(keys, 'tasks/get', { taskId });
     const cancel = mcp.client.request({ method: 'tasks/cancel', params: { taskId, _meta: signedMeta(getEnvelope) } } as any, ResultSchema.passthrough());
-    await expect(cancel).rejects.toMatchObject({ code: -32001, data: { reason: 'envelope_mismatch' } });
+    await expect(cancel).rejects.toMatchObject({ code: -33001, data: { reason: 'envelope_mismatch' } });
     const otherTask = envelope(keys, 'tasks/cancel', { taskId: 'another' });
     const wrongId = mcp.client.request({ method: 'tasks/cancel', params: { taskId, _meta: signedMeta(otherTask) } } as any, ResultSchema.passthrough());
-    await expect(wrongId).rejects.toMatchObject({ code: -32001 });
+    await expect(wrongId).rejects.toMatchObject({ code: -33001 });
     expect(await signedTaskRequest('tasks/get', { taskId }, GetTaskResultSchema)).toMatchObject({ status: 'working' });
   });
 });
@@ -173,7 +173,7 @@ describe('our own protocol', () => {
   it('an envelope used on `call` cannot be replayed through MCP, nor the other way', async () => {
     const first = envelope(keys, 'batch_sum', { numbers: [3] });
     await mcp.client.request({ method: 'call', params: first } as any, ResultSchema.passthrough());
-    await expect(signedCall('batch_sum', { numbers: [3] }, first)).rejects.toMatchObject({ code: -32003 });
+    await expect(signedCall('batch_sum', { numbers: [3] }, first)).rejects.toMatchObject({ code: -33003 });
     const second = envelope(keys, 'batch_sum', { numbers: [4] });
     await signedCall('batch_sum', { numbers: [4] }, second);
     await expect(mcp.client.request({ method: 'call', params: second } as any, ResultSchema.passthrough())).rejects.toMatchObject({ code: -32003 });

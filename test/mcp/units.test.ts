@@ -11,7 +11,11 @@ import { parseTaskIdParams, parseListParams, parseToolCallParams } from '../../s
 import { progressOf, ProgressStream } from '../../src/mcp/progress';
 import { negotiateProtocolVersion, serverCapabilities } from '../../src/mcp/session';
 import { TaskRegistry, toMcpTask } from '../../src/mcp/taskRegistry';
-import { advertisesOutputSchema, isOpenObjectSchema, toMcpTool } from '../../src/mcp/toolCatalog';
+import { advertisesOutputSchema, isOpenObjectSchema, mcpSchema, toMcpTool } from '../../src/mcp/toolCatalog';
+import { CancellableRequests, RequestCancelledError } from '../../src/mcp/cancellation';
+import { MCP_ERROR_CODES, toMcpError } from '../../src/mcp/errors';
+import type { McpTask } from '../../src/mcp/types';
+import { ErrorCode as SdkErrorCode } from '@modelcontextprotocol/sdk/types.js';
 
 describe('version negotiation', () => {
   it('keeps a version it speaks and answers its latest otherwise', () => {
@@ -42,6 +46,13 @@ describe('tool catalog', () => {
   it('advertises the output schemas of the tools whose every result meets them', () => {
     const advertised = tools.list().filter(advertisesOutputSchema).map((d) => d.name).sort();
     expect(advertised).toEqual(['batch_sum', 'list_tools', 'server_identity']);
+  });
+
+  it('keeps $schema in a listed schema only when it declares draft-07', () => {
+    const listed = { type: 'object' };
+    expect(mcpSchema(listed, 'http://json-schema.org/draft-07/schema#')).toEqual({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' });
+    expect(mcpSchema(listed, 'https://json-schema.org/draft/2020-12/schema')).toBe(listed);
+    expect(mcpSchema(listed, undefined)).toBe(listed);
   });
 
   it('maps a descriptor, with task support for async tools when the revision has tasks', () => {
@@ -267,6 +278,49 @@ describe('tasks', () => {
     jobs.close();
   });
 
+  it("moves lastUpdatedAt with the status, to the job's own end in every answer", async () => {
+    let clock = 1_000;
+    let registry!: TaskRegistry;
+    const statuses: McpTask[] = [];
+    const jobs = new JobManager({
+      store: new MemoryJobStore(),
+      maxJobs: 10,
+      ttlMs: timings.jobTtlMs,
+      now: () => clock,
+      onUpdate: (update: JobUpdate) => {
+        const status = registry.onJobUpdate(update).status;
+        if (status !== undefined) statuses.push(status);
+      },
+    });
+    // The registry reads its clock later than the job ended (a slow turn, say).
+    registry = new TaskRegistry({ jobs, ...timings, now: () => clock + 5_000 });
+    let finish: ((result: Record<string, unknown>) => void) | undefined;
+    const record = await jobs.start({ ownerClientId: 'alice', requestId: 'r', tool: 't', work: () => new Promise((resolve) => (finish = resolve)) });
+    const created = registry.add(record, undefined);
+    expect(created.lastUpdatedAt).toBe(created.createdAt);
+    while (finish === undefined) await new Promise((resolve) => setImmediate(resolve));
+    expect(registry.toTask(await registry.get(record.jobId, 'alice'))).toMatchObject({ status: 'working', lastUpdatedAt: created.createdAt });
+    clock = 2_000;
+    finish({});
+    await registry.outcome(record.jobId, 'alice');
+    const ended = registry.toTask(await registry.get(record.jobId, 'alice'));
+    expect(ended).toMatchObject({ status: 'completed', lastUpdatedAt: new Date(2_000).toISOString(), ttl: 1_000 + timings.jobTtlMs });
+    expect(statuses).toEqual([ended]);
+    jobs.close();
+  });
+
+  it('stops a tasks/result wait when its request is cancelled, leaving the task running', async () => {
+    const { jobs, registry, start } = setup();
+    const id = await start('alice');
+    const controller = new AbortController();
+    const waiting = registry.outcome(id, 'alice', controller.signal);
+    controller.abort(new RequestCancelledError(undefined));
+    await expect(waiting).rejects.toBeInstanceOf(RequestCancelledError);
+    expect((await registry.get(id, 'alice')).state).not.toBe('cancelled');
+    await jobs.cancelAll();
+    jobs.close();
+  });
+
   it("lists a client's own tasks in pages, with an opaque cursor", async () => {
     const { jobs, registry, start } = setup(2);
     const ids = [await start('alice'), await start('bob'), await start('alice'), await start('alice')];
@@ -279,5 +333,69 @@ describe('tasks', () => {
     await expect(registry.list('alice', '999')).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
     await jobs.cancelAll();
     jobs.close();
+  });
+});
+
+describe('MCP error codes', () => {
+  const sdkOwn = Object.values(SdkErrorCode).filter((c): c is number => typeof c === 'number' && c !== -32700 && !(c >= -32603 && c <= -32600));
+
+  it('maps every toolseal code outside JSON-RPC\'s standard ones to a code the SDK does not define', () => {
+    const own = Object.values(ErrorCode).filter((c) => c !== -32700 && !(c >= -32603 && c <= -32600));
+    for (const code of own) {
+      const mapped = MCP_ERROR_CODES.get(code);
+      expect(mapped).toBeDefined();
+      expect(sdkOwn).not.toContain(mapped);
+    }
+  });
+
+  it('keeps the toolseal code in data, and names an unknown tool as MCP does', () => {
+    expect(toMcpError(new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated', { reason: 'unsigned' }))).toMatchObject({
+      code: -33001,
+      message: 'unauthenticated',
+      data: { reason: 'unsigned', toolseal_code: -32001 },
+    });
+    expect(toMcpError(new ToolsealError(ErrorCode.UnknownTool, 'unknown tool', { tool: 'x' }))).toMatchObject({ code: -32602, message: 'Unknown tool: x', data: { tool: 'x', toolseal_code: -32010 } });
+    const invalid = new ToolsealError(ErrorCode.InvalidParams, 'Invalid params');
+    expect(toMcpError(invalid)).toBe(invalid);
+    const other = new Error('boom');
+    expect(toMcpError(other)).toBe(other);
+  });
+});
+
+describe('cancellable requests', () => {
+  it('drops the answer and aborts the signal of a request in progress, once', async () => {
+    const dropped: Array<string | number> = [];
+    const requests = new CancellableRequests({ dropAnswer: (id) => (dropped.push(id), true) });
+    let signal!: AbortSignal;
+    let release!: () => void;
+    const running = requests.run(7, (scope) => {
+      signal = scope.signal;
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    requests.cancel({ requestId: 'other' });
+    requests.cancel({ reason: 'no id' });
+    requests.cancel(null);
+    expect(signal.aborted).toBe(false);
+    requests.cancel({ requestId: 7, reason: 'changed my mind' });
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).message).toBe('request cancelled by the client: changed my mind');
+    requests.cancel({ requestId: 7 });
+    expect(dropped).toEqual([7]);
+    release();
+    await running;
+    expect(requests.size).toBe(0);
+  });
+
+  it('ignores a request that detached (a task-augmented call)', async () => {
+    const requests = new CancellableRequests({ dropAnswer: () => true });
+    let signal!: AbortSignal;
+    const running = requests.run('t', async (scope) => {
+      scope.detach();
+      signal = scope.signal;
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+    requests.cancel({ requestId: 't' });
+    expect(signal.aborted).toBe(false);
+    await running;
   });
 });

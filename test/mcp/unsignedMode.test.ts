@@ -33,8 +33,10 @@ afterAll(async () => {
   expect(mcp.errors).toEqual([]);
 });
 
+/** A schema of schemas/tools as MCP lists it: without `$id`, with `$schema` (they are draft-07, and MCP's default is 2020-12). */
 const schemaFile = (name: string): Record<string, unknown> => {
-  const { $schema: _s, $id: _i, ...rest } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../schemas/tools', name), 'utf8'));
+  const { $id: _i, ...rest } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../schemas/tools', name), 'utf8'));
+  expect(rest.$schema).toBe('http://json-schema.org/draft-07/schema#');
   return rest;
 };
 
@@ -115,7 +117,7 @@ describe('tools/call', () => {
   });
 
   it('an unknown tool is a JSON-RPC error, as MCP prescribes', async () => {
-    await expect(mcp.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32010 });
+    await expect(mcp.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32602, message: 'MCP error -32602: Unknown tool: no_such_tool', data: { toolseal_code: -32010, tool: 'no_such_tool' } });
   });
 
   it('malformed params are -32602', async () => {
@@ -219,14 +221,14 @@ describe('tasks', () => {
   });
 
   it('a task-augmented call that starts no job is a JSON-RPC error', async () => {
-    await expect(startTask({ seconds: 99 })).rejects.toMatchObject({ code: -32011 });
+    await expect(startTask({ seconds: 99 })).rejects.toMatchObject({ code: -33011, data: { toolseal_code: -32011 } });
   });
 });
 
 describe('signed envelopes in unsigned mode', () => {
   it('are still verified: a forged one is refused', async () => {
     const forged = envelope(keys, 'batch_sum', { numbers: [1] }, { secret: keys.clients.bob![0] });
-    await expect(mcp.client.callTool({ name: 'batch_sum', arguments: { numbers: [1] }, _meta: signedMeta(forged) })).rejects.toMatchObject({ code: -32001 });
+    await expect(mcp.client.callTool({ name: 'batch_sum', arguments: { numbers: [1] }, _meta: signedMeta(forged) })).rejects.toMatchObject({ code: -33001 });
   });
 
   it("run as the envelope's client, whose tasks unsigned callers cannot see", async () => {

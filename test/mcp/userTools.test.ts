@@ -30,6 +30,20 @@ it('lists the user tools: output schemas for plain tools, task support for job t
   expect(byName.has('batch_sum')).toBe(false);
 });
 
+it('lists a draft-07 schema with its $schema (MCP reads a schema without one as 2020-12); list_tools keeps leaving it out', async () => {
+  const { tools } = await mcp.client.listTools();
+  const legacy = tools.find((t) => t.name === 'legacy_echo')!;
+  const draft07 = 'http://json-schema.org/draft-07/schema#';
+  expect(legacy.inputSchema).toMatchObject({ $schema: draft07, properties: { items: { items: [{ type: 'string' }], additionalItems: false } } });
+  expect(legacy.outputSchema).toMatchObject({ $schema: draft07, type: 'object' });
+  expect(tools.find((t) => t.name === 'bookmark')!.inputSchema.$schema).toBeUndefined();
+  // The SDK client checks structuredContent against the listed draft-07 output schema.
+  expect((await mcp.client.callTool({ name: 'legacy_echo', arguments: { items: ['a'] } })).structuredContent).toEqual({ items: ['a'] });
+
+  const listed = (await mcp.client.callTool({ name: 'list_tools', arguments: {} })).structuredContent as { tools: Array<{ name: string; input_schema: object }> };
+  expect(listed.tools.find((t) => t.name === 'legacy_echo')!.input_schema).not.toHaveProperty('$schema');
+});
+
 it('calls a plain user tool: structuredContent valid against its output schema', async () => {
   const result = await mcp.client.callTool({ name: 'word_count', arguments: { text: 'one two' } });
   expect(result.structuredContent).toEqual({ words: 2 });

@@ -117,3 +117,33 @@ describe('start-up', () => {
     expect((await plain.exited).code).toBe(0);
   });
 });
+
+describe('job reports on an MCP session', () => {
+  it('a job started by tools/call reports through MCP only; one started by call sends job/status', async () => {
+    const server = new ServerProcess(keys, ['--allow-unsigned-mcp']);
+    await initialize(server, '2025-11-25');
+    const plain = await server.request('tools/call', { name: 'start_long_task', arguments: { seconds: 1 } });
+    const plainJob = plain.result.structuredContent.job_id;
+    const created = await server.request('tools/call', { name: 'start_long_task', arguments: { seconds: 1 }, task: {}, _meta: { progressToken: 'p' } });
+    const taskId = created.result.task.taskId;
+    const viaCall = await server.call('start_long_task', { seconds: 1 });
+    const callJob = viaCall.result.result.job_id;
+
+    const ended = await server.waitFor((m) => m.method === 'notifications/tasks/status' && m.params.taskId === taskId);
+    expect(ended.params.status).toBe('completed');
+    // lastUpdatedAt moved with the status, and every answer tells the same one.
+    expect(Date.parse(ended.params.lastUpdatedAt)).toBeGreaterThan(Date.parse(ended.params.createdAt));
+    const got = await server.request('tasks/get', { taskId });
+    expect(got.result).toMatchObject({ status: 'completed', lastUpdatedAt: ended.params.lastUpdatedAt, ttl: ended.params.ttl });
+    const listed = await server.request('tasks/list', {});
+    expect(listed.result.tasks.find((t: { taskId: string }) => t.taskId === taskId).lastUpdatedAt).toBe(ended.params.lastUpdatedAt);
+
+    expect((await server.waitForJobEnd(callJob)).at(-1).status).toBe('done');
+    server.end(); // the drain lets the plain MCP job finish
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.jobStatuses(plainJob)).toEqual([]);
+    expect(server.jobStatuses(taskId)).toEqual([]);
+    expect(server.messages.some((m) => m.method === 'notifications/progress' && m.params.progressToken === 'p' && m.params.progress === 100)).toBe(true);
+    expect(server.violations.filter((v) => !MCP_NOTIFICATIONS.test(v))).toEqual([]);
+  });
+});
