@@ -1,6 +1,6 @@
 /**
  * Unsigned MCP callers all run as the client id `mcp:unsigned`, so they
- * share one client's share of the job slots: filling it answers them
+ * share one client's share of the job slots: filling it answers them (over MCP as -33013)
  * -32013 and leaves room for signed clients.
  */
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -28,7 +28,8 @@ function startTask(meta?: Record<string, unknown>) {
 it('refuses unsigned MCP jobs past their share with -32013 while a signed client still starts one', async () => {
   await startTask();
   await startTask();
-  await expect(startTask()).rejects.toMatchObject({ code: -32013, message: expect.stringMatching(/per client/) });
+  // MCP answers toolseal's codes as -330xx, the toolseal code in data.
+  await expect(startTask()).rejects.toMatchObject({ code: -33013, data: { toolseal_code: -32013 }, message: expect.stringMatching(/per client/) });
   const signed = await startTask(signedMeta(envelope(keys, 'start_long_task', { seconds: 20 })));
   expect(signed.task.status).toBe('working');
 });
