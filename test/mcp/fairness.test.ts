@@ -1,7 +1,8 @@
 /**
  * Unsigned MCP callers all run as the client id `mcp:unsigned`, so they
- * share one client's share of the job slots: filling it answers them (over MCP as -33013)
- * -32013 and leaves room for signed clients.
+ * share one client's share of the job slots: filling it answers them
+ * -32013 (over MCP: -33013 with data.toolseal_code -32013) and leaves room
+ * for signed clients.
  */
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { makeTestKeys } from '../support/keys';
