@@ -86,12 +86,13 @@ export function resolveCredentials(credentials: Credentials, schemas: SchemaRegi
   const { clientId, clientSecret, serverId, serverSecret } = credentials as ExplicitCredentials;
   if (typeof clientId !== 'string' || clientId === '') throw new KeyringError('clientId is required');
   if (typeof serverId !== 'string' || serverId === '') throw new KeyringError('serverId is required');
-  return {
-    clientId,
-    clientKey: new HmacKey(secretBytes(clientSecret, 'clientSecret')),
-    serverId,
-    serverKey: new HmacKey(secretBytes(serverSecret, 'serverSecret')),
-  };
+  const clientBytes = secretBytes(clientSecret, 'clientSecret');
+  const serverBytes = secretBytes(serverSecret, 'serverSecret');
+  // As in a keyring: a client holding the server's secret could forge the server's answers to itself.
+  if (Buffer.from(clientBytes).equals(serverBytes)) {
+    throw new KeyringError("clientSecret is the server's secret: give the client a secret of its own");
+  }
+  return { clientId, clientKey: new HmacKey(clientBytes), serverId, serverKey: new HmacKey(serverBytes) };
 }
 
 function fromKeyring(keyring: ReturnType<typeof parseKeyring>, clientId: string | undefined, source: string): ClientKeys {

@@ -129,7 +129,21 @@ export class CallPipeline {
 
   /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
   async dispatch(call: CallRequest, options?: DispatchOptions): Promise<Response> {
-    return this.dispatchNow(call, options);
+    if (!this.logsCalls) return this.dispatchNow(call, options);
+    // A front end's calls (it authenticated them): the same debug line as handleLogged, from step 6 on, naming the front end.
+    const started = performance.now();
+    const done = (code: number): void => {
+      const identity = { request_id: call.requestId, client_id: call.clientId, tool: call.tool };
+      this.deps.logger.debug('call', { ...identity, via: options?.origin ?? 'front end', code, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
+    };
+    try {
+      const response = await this.dispatchNow(call, options);
+      done(0);
+      return response;
+    } catch (err) {
+      done(err instanceof ToolsealError ? err.code : ErrorCode.InternalError);
+      throw err;
+    }
   }
 
   private authenticateNow(params: unknown): Eventually<CallRequest> {

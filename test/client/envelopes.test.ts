@@ -171,4 +171,17 @@ describe('resolveCredentials', () => {
     expect(() => resolveCredentials({ keyring: { server: { id: 's', secret: 'x' }, clients: {} } }, schemas)).toThrow(KeyringError);
     expect(() => resolveCredentials({ keysFile: '/nonexistent/keys.json' }, schemas)).toThrow(/cannot read keyring file/);
   });
+
+  it("refuses a client secret equal to the server's, in any form, without showing it", () => {
+    const secret = `hex:${'44'.repeat(32)}`;
+    const sameBytes = new Uint8Array(32).fill(0x44);
+    for (const clientSecret of [secret, sameBytes]) {
+      const attempt = () => resolveCredentials({ clientId: 'a', clientSecret, serverId: 's', serverSecret: secret }, schemas);
+      expect(attempt).toThrow(KeyringError);
+      expect(attempt).toThrow(/clientSecret is the server's secret/);
+      expect(attempt).not.toThrow(/44/);
+    }
+    const shared = { ...document, clients: { first: { secrets: [document.server.secret] } } };
+    expect(() => resolveCredentials({ keyring: shared }, schemas)).toThrow(/has the server's secret/);
+  });
 });

@@ -45,6 +45,20 @@ describe('--log-level debug', () => {
     for (const line of calls) expect(typeof line.duration_ms).toBe('number');
     expectNothingSecret(server, [ok.signature as string, bad.signature as string], ['4242.4242', 'not-numbers-7777']);
   });
+
+  it('writes the same line for an MCP tools/call, marked via mcp', async () => {
+    const server = new ServerProcess(keys, ['--log-level', 'debug']);
+    await server.request('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'log-test', version: '1' } });
+    const args = { numbers: [5151.5] };
+    const signed = server.envelope('batch_sum', args);
+    const reply = await server.request('tools/call', { name: 'batch_sum', arguments: args, _meta: { 'toolseal/envelope': signed } });
+    expect(reply.result.structuredContent).toEqual({ count: 1, total: 5151.5 });
+    server.end();
+    await server.exited;
+    const calls = logLines(server).filter((line) => line.event === 'call');
+    expect(calls).toEqual([expect.objectContaining({ level: 'debug', client_id: 'alice', tool: 'batch_sum', request_id: signed.request_id, code: 0, via: 'mcp' })]);
+    expectNothingSecret(server, [signed.signature as string], ['5151.5']);
+  });
 });
 
 describe('--log-level info', () => {
