@@ -4,20 +4,24 @@ import { ClientErrorCode, ServerError } from '../client/errors';
 import type { SecurityEvent } from '../client/toolClient';
 import { ToolClient } from '../client/toolClient';
 import { ToolsealError } from '../protocol/errors';
-import { KeyringError } from '../protocol/keyring';
+import type { KeyringDocument } from '../client/credentials';
+import { KeyringError, parseKeyringText } from '../protocol/keyring';
+import { SchemaRegistry } from '../protocol/schemas';
 import { integerOption, parseCommandLine, UsageError } from './args';
 import { flushed, writeJsonLine } from './output';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export const CALL_USAGE = `Usage: toolseal call TOOL [ARGS_JSON] --keys FILE [options]
+export const CALL_USAGE = `Usage: toolseal call TOOL [ARGS_JSON] [--keys FILE] [options]
 
 Starts a server with the keyring, makes one signed call to TOOL with
 ARGS_JSON (a JSON object; omitted means the envelope carries no args), and
 prints the verified response as one JSON line on stdout.
 
 Options:
-  --keys FILE        keyring file (required); the server and the client both use it
+  --keys FILE        keyring file; the server and the client both use it. Without
+                     it: TOOLSEAL_KEYS_JSON (the keyring itself), then
+                     TOOLSEAL_KEYS (a path), as for toolseal serve
   --tools PATH       serve the tools of a module or directory, as toolseal serve
                      does (repeatable); without it, the example tools
   --example-tools    serve the example tools beside those of --tools
@@ -61,7 +65,6 @@ export async function callCommand(argv: string[]): Promise<number> {
   const [tool, argsText, ...extra] = positionals;
   if (tool === undefined) throw new UsageError('TOOL is required');
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-  if (values.keys === undefined) throw new UsageError('--keys FILE is required');
   const args = argsText === undefined ? undefined : parseArgsJson(argsText);
   const timeoutMs = integerOption('timeout-ms', values['timeout-ms'], 1) ?? DEFAULT_TIMEOUT_MS;
 
@@ -69,7 +72,7 @@ export async function callCommand(argv: string[]): Promise<number> {
   try {
     const serveArgs = (values.tools ?? []).flatMap((p) => ['--tools', path.resolve(p)]);
     if (values['example-tools'] === true) serveArgs.push('--example-tools');
-    client = await ToolClient.spawn({ keysFile: values.keys, clientId: values.client, onSecurityEvent: reportSecurityEvent, timeoutMs: 0, serveArgs });
+    client = await ToolClient.spawn({ ...keyringSource(values.keys, process.env), clientId: values.client, onSecurityEvent: reportSecurityEvent, timeoutMs: 0, serveArgs });
   } catch (err) {
     if (err instanceof KeyringError) {
       process.stderr.write(`toolseal call: ${err.message}\n`);
@@ -110,6 +113,24 @@ export async function callCommand(argv: string[]): Promise<number> {
     await client.close();
     await flushed();
   }
+}
+
+/**
+ * Where the keyring comes from, as for `toolseal serve`: `--keys FILE`, then
+ * `TOOLSEAL_KEYS_JSON`, then `TOOLSEAL_KEYS`. The server started for the call
+ * gets the same keyring.
+ */
+function keyringSource(keysFile: string | undefined, env: NodeJS.ProcessEnv): { keysFile: string } | { keyring: KeyringDocument } {
+  if (keysFile !== undefined) return { keysFile };
+  const inline = env.TOOLSEAL_KEYS_JSON;
+  if (inline !== undefined && inline !== '') {
+    // Checked here for a clear message; the client checks the document again.
+    parseKeyringText(inline, 'TOOLSEAL_KEYS_JSON', new SchemaRegistry());
+    return { keyring: JSON.parse(inline) as KeyringDocument };
+  }
+  const file = env.TOOLSEAL_KEYS;
+  if (file !== undefined && file !== '') return { keysFile: file };
+  throw new KeyringError('no keyring: pass --keys FILE, or set TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS (toolseal keygen makes one)');
 }
 
 /** The error as stdout prints it: `{code, message, data?}`, plus `verified` for the server's errors. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { packageVersion } from '../version';
 import { UsageError } from './args';
 
 /** What a subcommand module exports. */
@@ -31,7 +32,7 @@ export const COMMANDS: Record<string, Command> = {
 
 function mainUsage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return `Usage: toolseal <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'toolseal <command> --help' for a command's options.\n`;
+  return `Usage: toolseal <command> [options]\n       toolseal --version\n\nCommands:\n${lines.join('\n')}\n\nRun 'toolseal <command> --help' for a command's options.\n`;
 }
 
 /** `--help` or `-h` among a command's options (not after `--`). */
@@ -47,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainUsage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`toolseal ${packageVersion()}\n`);
+    return 0;
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!entry) {

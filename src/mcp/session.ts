@@ -3,9 +3,8 @@
  * (version negotiation, capabilities, server info), `notifications/initialized`
  * and `ping`.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { JsonObject } from '../protocol/wire';
+import { packageVersion } from '../version';
 import {
   LATEST_MCP_PROTOCOL_VERSION,
   MCP_PROTOCOL_VERSIONS,
@@ -41,15 +40,9 @@ const INSTRUCTIONS =
   'toolseal tools check their arguments against JSON Schemas. A tool that runs as a job answers with its job_id at once: ' +
   'follow it with poll_job and cancel_job, or call it as a task.';
 
-let packageVersion: string | undefined;
-
-/** This package's version, from package.json (next to dist/ and src/ alike). */
+/** This package's version (MCP serverInfo). */
 export function serverVersion(): string {
-  if (packageVersion === undefined) {
-    const file = path.resolve(__dirname, '..', '..', 'package.json');
-    packageVersion = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return packageVersion;
+  return packageVersion();
 }
 
 /**

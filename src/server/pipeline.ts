@@ -326,5 +326,7 @@ function describeError(err: ToolsealError): string {
     const first = errors[0] as { path?: unknown; message?: unknown };
     return `${err.message}: ${String(first.path)} ${String(first.message)}`;
   }
+  // The name the caller asked for (envelope-checked: a short string), so the text says which tool.
+  if (err.code === ErrorCode.UnknownTool && typeof err.data?.tool === 'string') return `${err.message} ${JSON.stringify(err.data.tool)}`;
   return err.message;
 }

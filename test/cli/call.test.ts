@@ -69,8 +69,28 @@ describe('toolseal call', () => {
     expect(statuses.at(-1)).toMatchObject({ status: 'done', result: { n: 1 } });
   });
 
+  it('takes the keyring from TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS, as serve does', async () => {
+    const fromJson = await runCli(['call', 'server_identity'], { env: { TOOLSEAL_KEYS_JSON: JSON.stringify(keys.document) } });
+    expect(fromJson.code).toBe(0);
+    expect(jsonLines(fromJson.stdout)[0].result.server_id).toBe(keys.serverId);
+    const fromFile = await runCli(['call', 'server_identity', '--client', 'bob'], { env: { TOOLSEAL_KEYS: keys.file } });
+    expect(fromFile.code).toBe(0);
+    expect(jsonLines(fromFile.stdout)[0].result.server_id).toBe(keys.serverId);
+    const none = await runCli(['call', 'server_identity']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no keyring: pass --keys FILE, or set TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS/);
+    const bad = await runCli(['call', 'server_identity'], { env: { TOOLSEAL_KEYS_JSON: '{not json' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/TOOLSEAL_KEYS_JSON/);
+  });
+
+  it('says on stderr which tool is unknown', async () => {
+    const run = await runCli(['call', 'nope', '{}', '--keys', keys.file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/unknown tool.*"?nope"?/);
+  });
+
   it('exits 2 on usage and keyring errors', async () => {
-    expect((await runCli(['call', 'batch_sum'])).code).toBe(2);
     expect((await runCli(['call', '--keys', keys.file])).code).toBe(2);
     expect((await runCli(['call', 'batch_sum', '[1]', '--keys', keys.file])).code).toBe(2);
     expect((await runCli(['call', 'batch_sum', '{nope', '--keys', keys.file])).code).toBe(2);

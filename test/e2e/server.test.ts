@@ -116,7 +116,8 @@ describe('errors in the order of section 4', () => {
     for (const tool of ['no_such_tool', '__proto__', 'constructor']) {
       const reply = await server.call(tool, {});
       expect(reply.error?.code).toBe(-32010);
-      expect(reply.error?.data.response).toMatchObject({ ok: false, status: 'error', error: 'unknown tool' });
+      expect(reply.error?.message).toBe('unknown tool');
+      expect(reply.error?.data.response).toMatchObject({ ok: false, status: 'error', error: `unknown tool "${tool}"` });
     }
   });
 

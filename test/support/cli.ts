@@ -9,9 +9,10 @@ export interface CliRun {
 }
 
 /** Runs the built `toolseal` CLI with `args`, feeding it `input` on stdin. */
-export function runCli(args: string[], options: { input?: string; cwd?: string } = {}): Promise<CliRun> {
+export function runCli(args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env.PATH }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = { PATH: process.env.PATH, ...options.env };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
