@@ -113,11 +113,13 @@ beforeAll(() => {
   const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
   expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'schemas/envelope.schema.json']));
   expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
+  expect(files).toContain('LICENSE');
 
   app = path.join(dir, 'app');
   fs.mkdirSync(path.join(app, 'src'), { recursive: true });
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'my-tools', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  run(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], app);
+  const install = spawnSync(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: app, encoding: 'utf8' });
+  expect(install.status).toBe(0);
 
   fs.writeFileSync(
     path.join(app, 'tsconfig.json'),
@@ -134,6 +136,16 @@ beforeAll(() => {
   fs.mkdirSync(path.join(app, 'node_modules', '@types'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(app, 'node_modules', '@types', 'node'));
   run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
+});
+
+it('ships source maps that carry their sources (src/ is not shipped)', () => {
+  const dist = path.join(app, 'node_modules', 'toolseal', 'dist');
+  const maps = (fs.readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map'));
+  expect(maps.length).toBeGreaterThan(10);
+  for (const map of maps) {
+    const parsed = JSON.parse(fs.readFileSync(path.join(dist, map), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+    expect(parsed.sourcesContent?.length).toBe(parsed.sources.length);
+  }
 });
 
 it('installs only what it needs: dist and schemas, with its dependencies', () => {
