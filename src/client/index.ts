@@ -38,4 +38,4 @@ export {
   type VerificationFailureReason,
   type VerifiedResponse,
 } from './envelopes';
-export { DEFAULT_SERVER_SCRIPT, type ProcessOptions } from './spawn';
+export { DEFAULT_INHERITED_ENV, DEFAULT_SERVER_SCRIPT, type ProcessOptions } from './spawn';

@@ -27,10 +27,16 @@ export interface ProcessOptions {
   /** Extra `toolseal serve` options for the default server, e.g. `['--drain-ms', '5000']`. */
   serveArgs?: string[];
   /**
-   * Variables added to (or, when set to undefined, removed from) this
-   * process's environment for the child.
+   * Variables for the child, added to the few it inherits (see
+   * `inheritEnv`); a variable set to undefined is removed.
    */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Hand the child this process's whole environment instead of only
+   * DEFAULT_INHERITED_ENV (default false: a host's tokens and keys stay
+   * with the host unless it names them in `env`).
+   */
+  inheritEnv?: boolean;
   /** The child's working directory. Default: this process's. */
   cwd?: string;
   /**
@@ -49,20 +55,45 @@ export interface ServerCommand {
 }
 
 /**
- * Works out what to run. For the default server the keyring travels with
- * it: a keyring document in `TOOLSEAL_KEYS_JSON`, a keyring file as
- * `--keys FILE` (both win over whatever the environment holds).
+ * What a server child inherits of this process's environment by default,
+ * as the MCP SDK's stdio client does; anything else it needs, the host
+ * passes in `env`.
+ */
+export const DEFAULT_INHERITED_ENV: readonly string[] =
+  process.platform === 'win32'
+    ? ['APPDATA', 'HOMEDRIVE', 'HOMEPATH', 'LOCALAPPDATA', 'PATH', 'PROCESSOR_ARCHITECTURE', 'SYSTEMDRIVE', 'SYSTEMROOT', 'TEMP', 'USERNAME', 'USERPROFILE', 'PROGRAMFILES']
+    : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'];
+
+/**
+ * Works out what to run. The keyring travels with the server: for the
+ * default server a keyring document in `TOOLSEAL_KEYS_JSON` and a keyring
+ * file as `--keys FILE`; for a custom `command` both through the
+ * environment (`TOOLSEAL_KEYS_JSON`, or `TOOLSEAL_KEYS` with the file's
+ * absolute path), unless `env` names them itself.
  */
 export function serverCommand(options: ProcessOptions, credentials: Credentials): ServerCommand {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
-  if (options.command !== undefined || options.args !== undefined) {
-    return { command: options.command ?? process.execPath, args: options.args ?? [], env };
-  }
-  const args = [options.serverScript ?? DEFAULT_SERVER_SCRIPT, 'serve'];
+  const env: NodeJS.ProcessEnv = options.inheritEnv === true ? { ...process.env } : inheritedEnv();
+  const custom = options.command !== undefined || options.args !== undefined;
   if (credentials.keyring !== undefined) env.TOOLSEAL_KEYS_JSON = JSON.stringify(credentials.keyring);
-  else if (credentials.keysFile !== undefined) args.push('--keys', credentials.keysFile);
+  else if (credentials.keysFile !== undefined && custom) {
+    env.TOOLSEAL_KEYS = path.resolve(options.cwd ?? '.', credentials.keysFile);
+    delete env.TOOLSEAL_KEYS_JSON; // it would win over TOOLSEAL_KEYS
+  }
+  Object.assign(env, options.env);
+  if (custom) return { command: options.command ?? process.execPath, args: options.args ?? [], env };
+  const args = [options.serverScript ?? DEFAULT_SERVER_SCRIPT, 'serve'];
+  if (credentials.keyring === undefined && credentials.keysFile !== undefined) args.push('--keys', credentials.keysFile);
   args.push(...(options.serveArgs ?? []));
   return { command: process.execPath, args, env };
+}
+
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of DEFAULT_INHERITED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** Starts the process with all three stdio streams piped. */

@@ -65,7 +65,7 @@ import { wordCount, shout } from './dist/tools.js';
 await createServer({ tools: [wordCount, shout] }).serveStdio();
 `;
 
-// The host: spawns the server it is told to, calls both tools, prints what it saw as one JSON line.
+// The host: spawns the server it is told to (ToolClient hands it the keyring), calls both tools, prints what it saw as one JSON line.
 const HOST_MJS = `import { ToolClient } from 'toolseal';
 
 const [command, ...args] = process.argv.slice(2);
@@ -74,7 +74,6 @@ const client = await ToolClient.spawn({
   keyring,
   command,
   args,
-  env: { TOOLSEAL_KEYS_JSON: JSON.stringify(keyring) },
   stderr: (line) => process.stderr.write(line + '\\n'),
 });
 const identity = await client.call('server_identity');
