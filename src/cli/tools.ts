@@ -1,6 +1,6 @@
 import type { CommandModule } from './main';
 import { createLogger } from '../server/logger';
-import { EXAMPLE_TOOLS, protocolToolsForListing } from '../tools/builtin';
+import { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES, protocolToolsForListing } from '../tools/builtin';
 import { formatTools, isToolFormat, TOOL_FORMATS } from '../tools/formats';
 import { loadToolModules } from '../tools/modules';
 import { ToolRegistry } from '../tools/registry';
@@ -8,7 +8,7 @@ import { ToolSetError } from '../tools/schemaCompiler';
 import { parseCommandLine, UsageError } from './args';
 import { flushed } from './output';
 
-export const TOOLS_USAGE = `Usage: toolseal tools [--tools PATH]... [--format FORMAT]
+export const TOOLS_USAGE = `Usage: toolseal tools [--tools PATH]... [--format FORMAT] [--include-protocol-tools]
 
 Prints every tool's definition (name, description, JSON Schemas) as a JSON
 array, in the shape a tool-calling runtime expects. No keyring needed.
@@ -18,6 +18,10 @@ Formats:
                 (what the list_tools tool answers; the default)
   openai        {type: "function", function: {name, description, parameters}}
   anthropic     {name, description, input_schema}
+                (openai and anthropic are for models: they leave out the
+                protocol tools server_identity, list_tools, poll_job and
+                cancel_job, which the host uses, unless
+                --include-protocol-tools)
   mcp           {name, description, inputSchema, outputSchema}
 
 Options:
@@ -25,6 +29,9 @@ Options:
                     (repeatable); without it, the example tools
   --example-tools   list the example tools beside those of --tools
   --format FORMAT   one of ${TOOL_FORMATS.join(', ')}
+  --include-protocol-tools
+                    list the protocol tools in the openai and anthropic
+                    formats too
   -h, --help        this help
 
 Example:
@@ -37,6 +44,7 @@ export async function toolsCommand(argv: string[]): Promise<number> {
     format: { type: 'string' },
     tools: { type: 'string', multiple: true },
     'example-tools': { type: 'boolean' },
+    'include-protocol-tools': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const format = values.format ?? 'json-schema';
@@ -52,7 +60,9 @@ export async function toolsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`toolseal tools: ${err.message}\n`);
     return 2;
   }
-  process.stdout.write(`${JSON.stringify(formatTools(registry.list(), format), null, 2)}\n`);
+  const forModels = format === 'openai' || format === 'anthropic';
+  const listed = forModels && values['include-protocol-tools'] !== true ? registry.list().filter((tool) => !PROTOCOL_TOOL_NAMES.includes(tool.name)) : registry.list();
+  process.stdout.write(`${JSON.stringify(formatTools(listed, format), null, 2)}\n`);
   await flushed();
   return 0;
 }

@@ -1,9 +1,11 @@
 import { runCli } from '../support/cli';
 
 const NAMES = ['batch_sum', 'cancel_job', 'list_tools', 'poll_job', 'server_identity', 'start_long_task'];
+/** What a model is shown: the protocol tools are the host's business. */
+const MODEL_NAMES = ['batch_sum', 'start_long_task'];
 
-async function tools(format?: string): Promise<any[]> {
-  const run = await runCli(format === undefined ? ['tools'] : ['tools', '--format', format]);
+async function tools(format?: string, ...extra: string[]): Promise<any[]> {
+  const run = await runCli([...(format === undefined ? ['tools'] : ['tools', '--format', format]), ...extra]);
   expect(run.code).toBe(0);
   return JSON.parse(run.stdout);
 }
@@ -23,7 +25,7 @@ describe('toolseal tools', () => {
 
   it('openai: {type: "function", function: {name, description, parameters}}', async () => {
     const list = await tools('openai');
-    expect(list.map((t) => t.function.name).sort()).toEqual(NAMES);
+    expect(list.map((t) => t.function.name).sort()).toEqual(MODEL_NAMES);
     for (const tool of list) {
       expect(tool.type).toBe('function');
       expect(Object.keys(tool.function).sort()).toEqual(['description', 'name', 'parameters']);
@@ -33,8 +35,13 @@ describe('toolseal tools', () => {
 
   it('anthropic: {name, description, input_schema}', async () => {
     const list = await tools('anthropic');
-    expect(list.map((t) => t.name).sort()).toEqual(NAMES);
+    expect(list.map((t) => t.name).sort()).toEqual(MODEL_NAMES);
     for (const tool of list) expect(Object.keys(tool).sort()).toEqual(['description', 'input_schema', 'name']);
+  });
+
+  it('LLM formats list the protocol tools only with --include-protocol-tools', async () => {
+    expect((await tools('openai', '--include-protocol-tools')).map((t) => t.function.name).sort()).toEqual(NAMES);
+    expect((await tools('anthropic', '--include-protocol-tools')).map((t) => t.name).sort()).toEqual(NAMES);
   });
 
   it('mcp: {name, description, inputSchema, outputSchema}', async () => {

@@ -259,8 +259,7 @@ describe('the CLI knows the same tools', () => {
     const run = spawnSync(process.execPath, [CLI, 'tools', '--tools', path.join(TOOLS, 'text.js'), '--format', 'openai'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     const names = JSON.parse(run.stdout).map((t: { function: { name: string } }) => t.function.name);
-    expect(names).toEqual(expect.arrayContaining(['word_count', 'noisy', 'profile', 'refuser', 'list_tools']));
-    expect(names).not.toContain('batch_sum');
+    expect(names.sort()).toEqual(['noisy', 'profile', 'refuser', 'word_count']);
   });
 
   it('toolseal call --tools calls one, and --wait follows a job to its end', () => {
