@@ -5,7 +5,7 @@ import type { SecurityEvent } from '../client/toolClient';
 import { ToolClient } from '../client/toolClient';
 import { ToolsealError } from '../protocol/errors';
 import type { KeyringDocument } from '../client/credentials';
-import { KeyringError, parseKeyringText } from '../protocol/keyring';
+import { KeyringError, locateKeyring, parseKeyringText } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { integerOption, parseCommandLine, UsageError } from './args';
 import { flushed, writeJsonLine } from './output';
@@ -116,21 +116,15 @@ export async function callCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * Where the keyring comes from, as for `toolseal serve`: `--keys FILE`, then
- * `TOOLSEAL_KEYS_JSON`, then `TOOLSEAL_KEYS`. The server started for the call
- * gets the same keyring.
+ * The keyring from where `toolseal serve` looks (see locateKeyring), as the
+ * client takes it; the server started for the call gets the same keyring.
  */
 function keyringSource(keysFile: string | undefined, env: NodeJS.ProcessEnv): { keysFile: string } | { keyring: KeyringDocument } {
-  if (keysFile !== undefined) return { keysFile };
-  const inline = env.TOOLSEAL_KEYS_JSON;
-  if (inline !== undefined && inline !== '') {
-    // Checked here for a clear message; the client checks the document again.
-    parseKeyringText(inline, 'TOOLSEAL_KEYS_JSON', new SchemaRegistry());
-    return { keyring: JSON.parse(inline) as KeyringDocument };
-  }
-  const file = env.TOOLSEAL_KEYS;
-  if (file !== undefined && file !== '') return { keysFile: file };
-  throw new KeyringError('no keyring: pass --keys FILE, or set TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS (toolseal keygen makes one)');
+  const location = locateKeyring({ keysPath: keysFile, env });
+  if (location.kind === 'file') return { keysFile: location.path };
+  // Checked here for a message naming the variable; the client checks the document again.
+  parseKeyringText(location.text, 'TOOLSEAL_KEYS_JSON', new SchemaRegistry());
+  return { keyring: JSON.parse(location.text) as KeyringDocument };
 }
 
 /** The error as stdout prints it: `{code, message, data?}`, plus `verified` for the server's errors. */

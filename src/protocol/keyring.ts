@@ -112,19 +112,28 @@ export interface KeyringSources {
   warn?: (message: string) => void;
 }
 
+/** Where the keyring is, as `locateKeyring` finds it: a file (and the option or variable naming it), or the JSON itself. */
+export type KeyringLocation = { kind: 'file'; path: string; from: '--keys' | 'TOOLSEAL_KEYS' } | { kind: 'inline'; text: string };
+
 /**
- * Loads the keyring: `--keys` wins over `TOOLSEAL_KEYS_JSON`, which wins
- * over `TOOLSEAL_KEYS`. Throws KeyringError when none is given or it is bad.
+ * Finds the keyring: `--keys` wins over `TOOLSEAL_KEYS_JSON`, which wins
+ * over `TOOLSEAL_KEYS`. Throws KeyringError when none is given.
  */
-export function loadKeyring(sources: KeyringSources, schemas: SchemaRegistry): Keyring {
+export function locateKeyring(sources: Pick<KeyringSources, 'keysPath' | 'env'>): KeyringLocation {
   const env = sources.env ?? {};
-  const warn = sources.warn ?? (() => undefined);
-  if (sources.keysPath !== undefined) return loadKeyringFile(sources.keysPath, '--keys', schemas, warn);
+  if (sources.keysPath !== undefined) return { kind: 'file', path: sources.keysPath, from: '--keys' };
   const inline = env.TOOLSEAL_KEYS_JSON;
-  if (inline !== undefined && inline !== '') return parseKeyringText(inline, 'TOOLSEAL_KEYS_JSON', schemas);
+  if (inline !== undefined && inline !== '') return { kind: 'inline', text: inline };
   const file = env.TOOLSEAL_KEYS;
-  if (file !== undefined && file !== '') return loadKeyringFile(file, 'TOOLSEAL_KEYS', schemas, warn);
+  if (file !== undefined && file !== '') return { kind: 'file', path: file, from: 'TOOLSEAL_KEYS' };
   throw new KeyringError('no keyring: pass --keys FILE, or set TOOLSEAL_KEYS_JSON or TOOLSEAL_KEYS (toolseal keygen makes one)');
+}
+
+/** Loads the keyring from where `locateKeyring` finds it. Throws KeyringError when none is given or it is bad. */
+export function loadKeyring(sources: KeyringSources, schemas: SchemaRegistry): Keyring {
+  const location = locateKeyring(sources);
+  if (location.kind === 'inline') return parseKeyringText(location.text, 'TOOLSEAL_KEYS_JSON', schemas);
+  return loadKeyringFile(location.path, location.from, schemas, sources.warn ?? (() => undefined));
 }
 
 function loadKeyringFile(file: string, option: string, schemas: SchemaRegistry, warn: (message: string) => void): Keyring {

@@ -100,11 +100,9 @@ export class CallPipeline {
   /** handleNow plus one debug line per call: who, what, the outcome code (0 for an answer) and how long it took. */
   private handleLogged(params: unknown): Eventually<Response> {
     const started = performance.now();
-    const done = (code: number): void => {
-      this.deps.logger.debug('call', { ...callIdentity(params), code, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
-    };
+    const done = (code: number): void => this.logCall(callIdentity(params), started, code);
     const failed = (err: unknown): never => {
-      done(err instanceof ToolsealError ? err.code : ErrorCode.InternalError);
+      done(outcomeCode(err));
       throw err;
     };
     try {
@@ -132,18 +130,20 @@ export class CallPipeline {
     if (!this.logsCalls) return this.dispatchNow(call, options);
     // A front end's calls (it authenticated them): the same debug line as handleLogged, from step 6 on, naming the front end.
     const started = performance.now();
-    const done = (code: number): void => {
-      const identity = { request_id: call.requestId, client_id: call.clientId, tool: call.tool };
-      this.deps.logger.debug('call', { ...identity, via: options?.origin ?? 'front end', code, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
-    };
+    const identity = { request_id: call.requestId, client_id: call.clientId, tool: call.tool, via: options?.origin ?? 'front end' };
     try {
       const response = await this.dispatchNow(call, options);
-      done(0);
+      this.logCall(identity, started, 0);
       return response;
     } catch (err) {
-      done(err instanceof ToolsealError ? err.code : ErrorCode.InternalError);
+      this.logCall(identity, started, outcomeCode(err));
       throw err;
     }
+  }
+
+  /** The debug line of one call: who, what, the outcome code (0 for an answer) and how long it took since `started`. */
+  private logCall(identity: Record<string, unknown>, started: number, code: number): void {
+    this.deps.logger.debug('call', { ...identity, code, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
   }
 
   private authenticateNow(params: unknown): Eventually<CallRequest> {
@@ -271,6 +271,11 @@ const REFUSAL_REASONS: Readonly<Record<number, string>> = {
   [ErrorCode.WrongServer]: 'wrong_server',
   [ErrorCode.LimitExceeded]: 'replay_cache_full',
 };
+
+/** A failed call's code for the log: its ToolsealError's, else -32603. */
+function outcomeCode(err: unknown): number {
+  return err instanceof ToolsealError ? err.code : ErrorCode.InternalError;
+}
 
 /** Longest id or name copied from a call into the log: they come from the peer, checked or not. */
 const MAX_LOGGED_TEXT = 200;
