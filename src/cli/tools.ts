@@ -1,6 +1,6 @@
 import type { CommandModule } from './main';
 import { createLogger } from '../server/logger';
-import { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES, protocolToolsForListing } from '../tools/builtin';
+import { EXAMPLE_TOOLS, protocolToolsForListing } from '../tools/builtin';
 import { formatTools, isToolFormat, TOOL_FORMATS } from '../tools/formats';
 import { loadToolModules } from '../tools/modules';
 import { ToolRegistry } from '../tools/registry';
@@ -17,11 +17,15 @@ Formats:
   json-schema   {name, description, input_schema, output_schema, async}
                 (what the list_tools tool answers; the default)
   openai        {type: "function", function: {name, description, parameters}}
+                (OpenAI Chat Completions)
+  openai-responses
+                {type: "function", name, description, parameters, strict}
+                (OpenAI Responses API; strict is false)
   anthropic     {name, description, input_schema}
-                (openai and anthropic are for models: they leave out the
-                protocol tools server_identity, list_tools, poll_job and
-                cancel_job, which the host uses, unless
-                --include-protocol-tools)
+                (the three model formats leave out the protocol tools
+                server_identity, list_tools, poll_job and cancel_job, which
+                the host uses, unless --include-protocol-tools; a job's
+                description says that it runs as a background job)
   mcp           {name, description, inputSchema, outputSchema}
 
 Options:
@@ -30,8 +34,7 @@ Options:
   --example-tools   list the example tools beside those of --tools
   --format FORMAT   one of ${TOOL_FORMATS.join(', ')}
   --include-protocol-tools
-                    list the protocol tools in the openai and anthropic
-                    formats too
+                    list the protocol tools in the model formats too
   -h, --help        this help
 
 Example:
@@ -60,9 +63,8 @@ export async function toolsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`toolseal tools: ${err.message}\n`);
     return 2;
   }
-  const forModels = format === 'openai' || format === 'anthropic';
-  const listed = forModels && values['include-protocol-tools'] !== true ? registry.list().filter((tool) => !PROTOCOL_TOOL_NAMES.includes(tool.name)) : registry.list();
-  process.stdout.write(`${JSON.stringify(formatTools(listed, format), null, 2)}\n`);
+  const listed = formatTools(registry.list(), format, { includeProtocolTools: values['include-protocol-tools'] === true });
+  process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
   await flushed();
   return 0;
 }

@@ -33,6 +33,21 @@ describe('toolseal tools', () => {
     }
   });
 
+  it('openai-responses: {type: "function", name, description, parameters, strict: false}', async () => {
+    const list = await tools('openai-responses');
+    expect(list.map((t) => t.name).sort()).toEqual(MODEL_NAMES);
+    for (const tool of list) {
+      expect(Object.keys(tool).sort()).toEqual(['description', 'name', 'parameters', 'strict', 'type']);
+      expect(tool).toMatchObject({ type: 'function', strict: false, parameters: { type: 'object' } });
+    }
+  });
+
+  it('the model formats say which tools run as jobs', async () => {
+    const job = (await tools('anthropic')).find((t) => t.name === 'start_long_task');
+    expect(job.description).toMatch(/\(Runs as a background job: the call returns when the job ends\.\)$/);
+    expect((await tools('openai-responses')).find((t) => t.name === 'start_long_task').description).toBe(job.description);
+  });
+
   it('anthropic: {name, description, input_schema}', async () => {
     const list = await tools('anthropic');
     expect(list.map((t) => t.name).sort()).toEqual(MODEL_NAMES);
@@ -42,6 +57,7 @@ describe('toolseal tools', () => {
   it('LLM formats list the protocol tools only with --include-protocol-tools', async () => {
     expect((await tools('openai', '--include-protocol-tools')).map((t) => t.function.name).sort()).toEqual(NAMES);
     expect((await tools('anthropic', '--include-protocol-tools')).map((t) => t.name).sort()).toEqual(NAMES);
+    expect((await tools('openai-responses', '--include-protocol-tools')).map((t) => t.name).sort()).toEqual(NAMES);
   });
 
   it('mcp: {name, description, inputSchema, outputSchema}', async () => {
