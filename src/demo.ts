@@ -3,26 +3,17 @@
  * An ephemeral keyring (random secrets, handed to the server through its
  * environment, never written to disk), one readable line per step.
  */
-import { randomBytes } from 'node:crypto';
 import { ToolClient } from './client/toolClient';
 import { ToolsealError } from './protocol/errors';
-
-function secret(): string {
-  return `base64:${randomBytes(32).toString('base64')}`;
-}
+import { generateKeyring } from './protocol/keyring';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
 async function demo(): Promise<void> {
-  const keyring = {
-    server: { id: 'demo-server', secret: secret() },
-    clients: { 'demo-client': { secrets: [secret()] } },
-  };
   const client = await ToolClient.spawn({
-    keyring,
-    clientId: 'demo-client',
+    keyring: generateKeyring({ serverId: 'demo-server' }),
     onSecurityEvent: (event) => say(`!! rejected a ${event.kind} from the server: ${event.message}`),
   });
   say(`started a toolseal server (pid ${client.process?.pid}) as ${client.clientId}`);

@@ -2,18 +2,16 @@ import type { CommandModule } from './main';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Keyring as KeyringDocument } from '../generated/schemas';
+import { DEFAULT_SERVER_ID, GENERATED_SECRET_BYTES, generateKeyring } from '../protocol/keyring';
 import { integerOption, parseCommandLine, UsageError } from './args';
 import { flushed } from './output';
 
-const DEFAULT_SERVER_ID = 'toolseal-server';
-const SECRET_BYTES = 32;
 const MAX_CLIENTS = 1000;
 
 export const KEYGEN_USAGE = `Usage: toolseal keygen [options]
 
 Makes a keyring: a server key and N client keys, each a fresh random
-${SECRET_BYTES}-byte secret. Clients are named client-1, client-2, ...
+${GENERATED_SECRET_BYTES}-byte secret. Clients are named client-1, client-2, ...
 
 Options:
   --clients N        how many clients (default 1, at most ${MAX_CLIENTS})
@@ -30,17 +28,6 @@ Example:
 
 Exit codes: 0 written, 1 the file exists or cannot be written, 2 bad options.
 `;
-
-/** A keyring document with random secrets. Pure apart from the randomness. */
-export function generateKeyring(options: { clients: number; serverId: string; encoding: 'base64' | 'hex' }): KeyringDocument {
-  const secret = (): string => {
-    const bytes = randomBytes(SECRET_BYTES);
-    return options.encoding === 'hex' ? `hex:${bytes.toString('hex')}` : `base64:${bytes.toString('base64')}`;
-  };
-  const clients: KeyringDocument['clients'] = {};
-  for (let i = 1; i <= options.clients; i++) clients[`client-${i}`] = { secrets: [secret()] };
-  return { server: { id: options.serverId, secret: secret() }, clients };
-}
 
 /** `toolseal keygen`. */
 export async function keygenCommand(argv: string[]): Promise<number> {

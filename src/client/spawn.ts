@@ -16,8 +16,8 @@ export const DEFAULT_SERVER_SCRIPT = path.join(__dirname, '..', 'cli', 'main.js'
 export interface ProcessOptions {
   /**
    * The program to run. Default: this Node binary (`process.execPath`)
-   * running this package's `toolseal serve`. Setting `command` or `args`
-   * means "another server": the keyring is then not passed to it.
+   * running this package's `toolseal serve`. Any command gets the keyring
+   * through its environment (see serverCommand).
    */
   command?: string;
   /** The full argument list for `command`. Default: `[serverScript, 'serve', ...serveArgs]`. */

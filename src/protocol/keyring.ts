@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Keyring as KeyringFile } from '../generated/schemas';
 import { HmacKey } from './hmacKey';
@@ -5,6 +6,36 @@ import type { SchemaRegistry } from './schemas';
 
 /** Secrets shorter than this (after decoding) are refused. */
 export const MIN_SECRET_BYTES = 16;
+
+/** The size of each secret generateKeyring makes. */
+export const GENERATED_SECRET_BYTES = 32;
+/** The server id generateKeyring gives when none is asked for. */
+export const DEFAULT_SERVER_ID = 'toolseal-server';
+
+export interface GenerateKeyringOptions {
+  /** How many clients, named client-1, client-2, ... (default 1). */
+  clients?: number;
+  /** The server's id (default DEFAULT_SERVER_ID). */
+  serverId?: string;
+  /** How the secrets are written (default base64). */
+  encoding?: 'base64' | 'hex';
+}
+
+/**
+ * A keyring document with fresh random secrets: what `toolseal keygen`
+ * writes, and an ephemeral keyring for a host that spawns its own server
+ * (`ToolClient.spawn({ keyring: generateKeyring() })`: the keyring reaches
+ * the child through its environment and is never written to disk).
+ */
+export function generateKeyring(options: GenerateKeyringOptions = {}): KeyringFile {
+  const secret = (): string => {
+    const bytes = randomBytes(GENERATED_SECRET_BYTES);
+    return options.encoding === 'hex' ? `hex:${bytes.toString('hex')}` : `base64:${bytes.toString('base64')}`;
+  };
+  const clients: KeyringFile['clients'] = {};
+  for (let i = 1; i <= (options.clients ?? 1); i++) clients[`client-${i}`] = { secrets: [secret()] };
+  return { server: { id: options.serverId ?? DEFAULT_SERVER_ID, secret: secret() }, clients };
+}
 
 /** A keyring that cannot be used. Its message never contains a secret. */
 export class KeyringError extends Error {
