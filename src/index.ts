@@ -7,7 +7,18 @@ export { HmacKey } from './protocol/hmacKey';
 export { sign, verify, verifySigned, withoutSignature, signingInput } from './protocol/signing';
 export { canonicalize, checkJsonValue, MAX_DEPTH } from './protocol/canonical';
 export { SchemaRegistry, SCHEMA_DIR } from './protocol/schemas';
-export { decodeSecret, loadKeyring, parseKeyring, KeyringError, MIN_SECRET_BYTES, type Keyring } from './protocol/keyring';
+export {
+  decodeSecret,
+  DEFAULT_SERVER_ID,
+  generateKeyring,
+  GENERATED_SECRET_BYTES,
+  loadKeyring,
+  parseKeyring,
+  KeyringError,
+  MIN_SECRET_BYTES,
+  type GenerateKeyringOptions,
+  type Keyring,
+} from './protocol/keyring';
 export * from './protocol/wire';
 export { ToolServer, keyFingerprint, type ToolServerOptions, type ServerStreams } from './server/server';
 export { DEFAULT_SETTINGS, type ServerSettings } from './server/settings';
@@ -41,13 +52,21 @@ export { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch, uninstallBurstDispatc
 export {
   formatTools,
   isToolFormat,
+  modelDescription,
+  MODEL_TOOL_FORMATS,
   toAnthropicTool,
   toJsonSchemaTool,
   toMcpTool,
+  toOpenAiResponsesTool,
   toOpenAiTool,
   TOOL_FORMATS,
   type AnthropicTool,
+  type FormattedTools,
+  type FormatToolsOptions,
   type McpTool,
+  type ObjectSchema,
+  type OpenAiResponsesTool,
   type OpenAiTool,
   type ToolFormat,
 } from './tools/formats';
+export * from './llm';
