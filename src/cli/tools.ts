@@ -1,7 +1,7 @@
 import type { CommandModule } from './main';
 import { createLogger } from '../server/logger';
 import { EXAMPLE_TOOLS, protocolToolsForListing } from '../tools/builtin';
-import { formatTools, isToolFormat, TOOL_FORMATS } from '../tools/formats';
+import { formatTools, isToolFormat, toMcpListing, TOOL_FORMATS } from '../tools/formats';
 import { loadToolModules } from '../tools/modules';
 import { ToolRegistry } from '../tools/registry';
 import { ToolSetError } from '../tools/schemaCompiler';
@@ -26,7 +26,8 @@ Formats:
                 server_identity, list_tools, poll_job and cancel_job, which
                 the host uses, unless --include-protocol-tools; a job's
                 description says that it runs as a background job)
-  mcp           {name, description, inputSchema, outputSchema}
+  mcp           {name, title?, description, inputSchema, outputSchema?,
+                execution?, annotations?}, as the MCP front end lists them
 
 Options:
   --tools PATH      the tools of a module or directory, as for toolseal serve
@@ -63,7 +64,11 @@ export async function toolsCommand(argv: string[]): Promise<number> {
     process.stderr.write(`toolseal tools: ${err.message}\n`);
     return 2;
   }
-  const listed = formatTools(registry.list(), format, { includeProtocolTools: values['include-protocol-tools'] === true });
+  // mcp: exactly what the MCP front end's tools/list answers, title, annotations and declared drafts included.
+  const listed =
+    format === 'mcp'
+      ? registry.list().map((descriptor) => toMcpListing(registry.get(descriptor.name)!))
+      : formatTools(registry.list(), format, { includeProtocolTools: values['include-protocol-tools'] === true });
   process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
   await flushed();
   return 0;

@@ -16,7 +16,7 @@ import { IMMEDIATE_RESPONSE_META_KEY, MCP_JOB_ORIGIN, McpMethod, RESPONSE_META_K
 import { parseListParams, parseToolCallParams, type ToolCallParams } from './params';
 import type { McpSession } from './session';
 import type { TaskRegistry } from './taskRegistry';
-import { toMcpTool } from './toolCatalog';
+import { toMcpListing } from '../tools/formats';
 import type { CallToolResult, CreateTaskResult, McpTool } from './types';
 
 export interface ToolHandlerDeps {
@@ -46,11 +46,7 @@ export class ToolHandlers {
     }
     const tasks = this.deps.session.tasks;
     return {
-      tools: descriptors.map((descriptor) => {
-        const { tool, input, output } = this.deps.tools.get(descriptor.name)!;
-        const declaredDrafts = { input: input.schema.$schema, output: output.schema.$schema };
-        return toMcpTool(descriptor, { tasks }, { title: tool.title, annotations: tool.annotations, declaredDrafts });
-      }),
+      tools: descriptors.map((descriptor) => toMcpListing(this.deps.tools.get(descriptor.name)!, { tasks })),
     };
   }
 

@@ -6,16 +6,8 @@ import type { JsonObject } from '../protocol/wire';
 
 export type ProgressToken = string | number;
 
-/** An entry of `tools/list`. */
-export interface McpTool {
-  name: string;
-  title?: string;
-  description: string;
-  inputSchema: JsonObject;
-  outputSchema?: JsonObject;
-  execution?: { taskSupport: 'forbidden' | 'optional' | 'required' };
-  annotations?: JsonObject;
-}
+/** An entry of `tools/list` (tools/formats.ts makes them). */
+export type { McpTool } from '../tools/formats';
 
 export interface TextContent {
   type: 'text';

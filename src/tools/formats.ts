@@ -8,7 +8,9 @@
  */
 import type { JsonObject } from '../protocol/wire';
 import { PROTOCOL_TOOL_NAMES } from './builtin';
-import type { ToolDescriptor } from './tool';
+import type { RegisteredTool } from './registry';
+import { declaresDraft07 } from './schemaCompiler';
+import type { ToolAnnotations, ToolDescriptor } from './tool';
 
 /** The formats `toolseal tools --format` and formatTools know. */
 export const TOOL_FORMATS = ['json-schema', 'openai', 'openai-responses', 'anthropic', 'mcp'] as const;
@@ -45,12 +47,28 @@ export interface AnthropicTool {
   input_schema: ObjectSchema;
 }
 
-/** Model Context Protocol tool (as listed by `tools/list`). */
+/** Model Context Protocol tool, as the MCP front end's `tools/list` lists it. */
 export interface McpTool {
   name: string;
+  title?: string;
   description: string;
   inputSchema: ObjectSchema;
-  outputSchema: ObjectSchema;
+  outputSchema?: ObjectSchema;
+  execution?: { taskSupport: 'forbidden' | 'optional' | 'required' };
+  annotations?: ToolAnnotations;
+}
+
+/** What a tool declares beyond its descriptor that MCP lists. */
+export interface McpToolExtras {
+  title?: string;
+  annotations?: ToolAnnotations;
+  /** The `$schema` its input and output schemas declare, as written (descriptors leave it out). */
+  declaredDrafts?: { input?: unknown; output?: unknown };
+}
+
+export interface McpListingOptions {
+  /** The negotiated MCP revision has the tasks utility: job tools say `taskSupport: "optional"` (default true). */
+  tasks?: boolean;
 }
 
 /** What each format turns a descriptor into. */
@@ -112,14 +130,69 @@ export function toAnthropicTool(tool: ToolDescriptor): AnthropicTool {
   return { name: tool.name, description: modelDescription(tool), input_schema: objectSchema(tool.input_schema) };
 }
 
-/** `{name, description, inputSchema, outputSchema}`. */
-export function toMcpTool(tool: ToolDescriptor): McpTool {
-  return {
-    name: tool.name,
-    description: tool.description,
-    inputSchema: objectSchema(tool.input_schema),
-    outputSchema: objectSchema(tool.output_schema),
+/** Keywords that describe a schema without constraining anything. */
+const ANNOTATION_KEYWORDS = new Set(['title', 'description', '$comment', 'examples', 'default', 'deprecated', 'readOnly', 'writeOnly']);
+
+/**
+ * True for `{"type": "object"}` plus annotations: a schema any object meets.
+ * Ours are the output schemas of poll_job and cancel_job, whose result is
+ * another call's (the job's own) result.
+ */
+export function isOpenObjectSchema(schema: JsonObject): boolean {
+  return Object.keys(schema).every((key) => ANNOTATION_KEYWORDS.has(key) || (key === 'type' && schema.type === 'object'));
+}
+
+/**
+ * Whether MCP clients are told the tool's output schema. MCP makes a server
+ * that advertises one return `structuredContent` valid against it in every
+ * successful result, and SDK clients reject a result without it. So it is
+ * left out for:
+ * - async tools (start_long_task): a plain call answers the job handle
+ *   (`{job_id, poll_interval_ms}`), but a task-augmented call's result is
+ *   the job's own result, which the schema does not describe;
+ * - open-object schemas (poll_job, cancel_job): their result is null while
+ *   a job runs, was cancelled or failed, and there is nothing to put in
+ *   `structuredContent` then. Such a schema constrains nothing MCP does not
+ *   already require of `structuredContent` (an object), so nothing is lost.
+ * Every other tool answers a non-null result valid against its schema (the
+ * pipeline checks it), so its schema is advertised as it is.
+ */
+export function advertisesOutputSchema(descriptor: ToolDescriptor): boolean {
+  return !descriptor.async && !isOpenObjectSchema(descriptor.output_schema);
+}
+
+/**
+ * A listed schema as MCP reads it. MCP 2025-11-25 takes a schema without
+ * `$schema` as draft 2020-12, so a draft-07 schema keeps its `$schema`
+ * (first, as written); a 2020-12 one needs none.
+ */
+export function mcpSchema(listed: JsonObject, declared: unknown): ObjectSchema {
+  return objectSchema(declaresDraft07(declared) ? { $schema: declared, ...listed } : listed);
+}
+
+/**
+ * `{name, title?, description, inputSchema, outputSchema?, execution?,
+ * annotations?}`: one tool as the MCP front end's `tools/list` lists it
+ * (see advertisesOutputSchema for when the output schema is left out).
+ */
+export function toMcpTool(descriptor: ToolDescriptor, options: McpListingOptions = {}, extras: McpToolExtras = {}): McpTool {
+  const tool: McpTool = {
+    name: descriptor.name,
+    ...(extras.title === undefined ? {} : { title: extras.title }),
+    description: descriptor.description,
+    inputSchema: mcpSchema(descriptor.input_schema, extras.declaredDrafts?.input),
   };
+  if (advertisesOutputSchema(descriptor)) tool.outputSchema = mcpSchema(descriptor.output_schema, extras.declaredDrafts?.output);
+  // Async tools start a job, which is a task when the call asks for one.
+  if (options.tasks !== false && descriptor.async) tool.execution = { taskSupport: 'optional' };
+  if (extras.annotations !== undefined) tool.annotations = { ...extras.annotations };
+  return tool;
+}
+
+/** A registered tool as MCP lists it, with what it declares beyond its descriptor (title, annotations, draft). */
+export function toMcpListing(entry: RegisteredTool, options: McpListingOptions = {}): McpTool {
+  const declaredDrafts = { input: entry.input.schema.$schema, output: entry.output.schema.$schema };
+  return toMcpTool(entry.descriptor, options, { title: entry.tool.title, annotations: entry.tool.annotations, declaredDrafts });
 }
 
 const FORMATTERS: { readonly [F in ToolFormat]: (tool: ToolDescriptor) => FormattedTools[F] } = {
@@ -127,7 +200,7 @@ const FORMATTERS: { readonly [F in ToolFormat]: (tool: ToolDescriptor) => Format
   openai: toOpenAiTool,
   'openai-responses': toOpenAiResponsesTool,
   anthropic: toAnthropicTool,
-  mcp: toMcpTool,
+  mcp: (tool) => toMcpTool(tool),
 };
 
 /**

@@ -60,13 +60,15 @@ describe('toolseal tools', () => {
     expect((await tools('openai-responses', '--include-protocol-tools')).map((t) => t.name).sort()).toEqual(NAMES);
   });
 
-  it('mcp: {name, description, inputSchema, outputSchema}', async () => {
+  it('mcp: as the MCP front end lists them (output schemas only where results always match them, task support for jobs)', async () => {
     const list = await tools('mcp');
     expect(list.map((t) => t.name).sort()).toEqual(NAMES);
-    for (const tool of list) {
-      expect(Object.keys(tool).sort()).toEqual(['description', 'inputSchema', 'name', 'outputSchema']);
-      expect(tool.inputSchema.type).toBe('object');
-    }
+    for (const tool of list) expect(tool.inputSchema.type).toBe('object');
+    const byName = new Map(list.map((t) => [t.name, t]));
+    expect(byName.get('batch_sum')).toMatchObject({ outputSchema: { type: 'object' } });
+    expect(byName.get('start_long_task')).toMatchObject({ execution: { taskSupport: 'optional' } });
+    expect(byName.get('start_long_task')).not.toHaveProperty('outputSchema');
+    expect(byName.get('poll_job')).not.toHaveProperty('outputSchema');
   });
 
   it('exits 2 on an unknown format', async () => {

@@ -11,7 +11,7 @@ import { parseTaskIdParams, parseListParams, parseToolCallParams } from '../../s
 import { progressOf, ProgressStream } from '../../src/mcp/progress';
 import { negotiateProtocolVersion, serverCapabilities } from '../../src/mcp/session';
 import { TaskRegistry, toMcpTask } from '../../src/mcp/taskRegistry';
-import { advertisesOutputSchema, isOpenObjectSchema, mcpSchema, toMcpTool } from '../../src/mcp/toolCatalog';
+import { advertisesOutputSchema, isOpenObjectSchema, mcpSchema, toMcpTool } from '../../src/tools/formats';
 import { CancellableRequests, RequestCancelledError } from '../../src/mcp/cancellation';
 import { MCP_ERROR_CODES, toMcpError } from '../../src/mcp/errors';
 import type { McpTask } from '../../src/mcp/types';
@@ -51,8 +51,8 @@ describe('tool catalog', () => {
   it('keeps $schema in a listed schema only when it declares draft-07', () => {
     const listed = { type: 'object' };
     expect(mcpSchema(listed, 'http://json-schema.org/draft-07/schema#')).toEqual({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' });
-    expect(mcpSchema(listed, 'https://json-schema.org/draft/2020-12/schema')).toBe(listed);
-    expect(mcpSchema(listed, undefined)).toBe(listed);
+    expect(mcpSchema(listed, 'https://json-schema.org/draft/2020-12/schema')).toEqual(listed);
+    expect(mcpSchema(listed, undefined)).toEqual(listed);
   });
 
   it('maps a descriptor, with task support for async tools when the revision has tasks', () => {

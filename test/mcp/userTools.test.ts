@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { runCli } from '../support/cli';
 import { makeTestKeys } from '../support/keys';
 import { connectMcp, type McpConnection } from './support';
 
@@ -28,6 +29,13 @@ it('lists the user tools: output schemas for plain tools, task support for job t
   expect(byName.get('count_up')).toMatchObject({ execution: { taskSupport: 'optional' } });
   expect(byName.get('count_up')!.outputSchema).toBeUndefined();
   expect(byName.has('batch_sum')).toBe(false);
+});
+
+it('toolseal tools --format mcp prints exactly what tools/list answers', async () => {
+  const { tools } = await mcp.client.listTools();
+  const run = await runCli(['tools', '--tools', TOOLS, '--format', 'mcp']);
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout)).toEqual(tools);
 });
 
 it('lists a draft-07 schema with its $schema (MCP reads a schema without one as 2020-12); list_tools keeps leaving it out', async () => {

@@ -5,7 +5,7 @@ const descriptor: ToolDescriptor = {
   name: 'echo',
   description: 'Echoes.',
   input_schema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
-  output_schema: { type: 'object' },
+  output_schema: { type: 'object', properties: { text: { type: 'string' } } },
   async: false,
 };
 const job: ToolDescriptor = { ...descriptor, name: 'crawl', description: 'Crawls.', async: true };
@@ -30,7 +30,7 @@ describe('tool formats', () => {
     expect(toOpenAiResponsesTool(job).description).toBe(note);
     expect(toAnthropicTool(job).description).toBe(note);
     expect(formatTools([job], 'json-schema')[0].async).toBe(true);
-    expect(toMcpTool(job).description).toBe('Crawls.');
+    expect(toMcpTool(job)).toMatchObject({ description: 'Crawls.', execution: { taskSupport: 'optional' } });
   });
 
   it('leaves the protocol tools out of the model formats unless asked', () => {
