@@ -3,18 +3,17 @@
  * has them in: explicit secrets, a parsed keyring document, or a keyring file.
  */
 import * as fs from 'node:fs';
+import type { Keyring as KeyringDocument } from '../generated/schemas';
 import { HmacKey } from '../protocol/hmacKey';
 import { decodeSecret, KeyringError, parseKeyring, parseKeyringText } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
 
 /**
  * A keyring document as parsed from JSON: `{server: {id, secret}, clients:
- * {<id>: {secrets: [...]}}}`. Checked against keyring.schema.json when used.
+ * {<id>: {secrets: [...], tools?: [...]}}}`, typed from keyring.schema.json
+ * and checked against it when used.
  */
-export interface KeyringDocument {
-  server: { id: string; secret: string };
-  clients: Record<string, { secrets: readonly string[] }>;
-}
+export type { Keyring as KeyringDocument } from '../generated/schemas';
 
 /** A secret as keyring text (`base64:...`, `hex:...` or UTF-8) or as raw bytes. */
 export type Secret = string | Uint8Array;

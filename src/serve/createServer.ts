@@ -2,7 +2,7 @@
  * The library's way to serve tools: `createServer({ tools }).serveStdio()`
  * runs the whole `toolseal serve` lifecycle in the caller's process.
  */
-import type { Keyring as KeyringDocument } from '../generated/schemas';
+import type { KeyringDocument } from '../client/credentials';
 import { installMcpFrontEnd } from '../mcp';
 import { checkKeyring, KeyringError, loadKeyring, parseKeyring, type Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
