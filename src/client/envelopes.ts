@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
-import { ErrorCode, ErrorMessage, ToolsealError, type ErrorCodeValue } from '../protocol/errors';
+import { codesWith, ErrorCode, ErrorMessage, ToolsealError, type ErrorCodeValue } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import { SchemaRegistry } from '../protocol/schemas';
 import { signInPlace, verifySigned } from '../protocol/signing';
@@ -198,15 +198,8 @@ export interface ErrorAnswer {
   verified: boolean;
 }
 
-/** Codes the server answers only once it has authenticated the call (PROTOCOL section 4, steps 6-8). */
-const AUTHENTICATED_CODES: ReadonlySet<number> = new Set([
-  ErrorCode.UnknownTool,
-  ErrorCode.InvalidArguments,
-  ErrorCode.UnknownJob,
-  ErrorCode.LimitExceeded,
-  ErrorCode.ToolFailed,
-  ErrorCode.InternalError,
-]);
+/** Codes the server answers only once it has authenticated the call (pipeline steps 6-8). */
+const AUTHENTICATED_CODES = codesWith('afterAuthentication');
 
 /**
  * Of those, the codes that never come without a signed response. -32013 also
@@ -214,7 +207,7 @@ const AUTHENTICATED_CODES: ReadonlySet<number> = new Set([
  * call pipeline, both before any response can be signed, so those two are
  * checked only when they carry one.
  */
-const ALWAYS_SIGNED_CODES: ReadonlySet<number> = new Set([ErrorCode.UnknownTool, ErrorCode.InvalidArguments, ErrorCode.UnknownJob, ErrorCode.ToolFailed]);
+const ALWAYS_SIGNED_CODES = codesWith('alwaysSigned');
 
 /**
  * Checks a JSON-RPC error answering a call. The code is not covered by any

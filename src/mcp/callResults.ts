@@ -2,23 +2,13 @@
  * What `tools/call` and `tasks/result` answer: our signed responses and
  * errors, and finished jobs, as MCP `CallToolResult`s.
  */
-import { ErrorCode, type ToolsealError } from '../protocol/errors';
+import { codesWith, type ToolsealError } from '../protocol/errors';
 import type { JsonObject, Response } from '../protocol/wire';
 import { ERROR_META_KEY, RELATED_TASK_META_KEY, RESPONSE_META_KEY } from './constants';
 import type { CallToolResult, TextContent } from './types';
 
-/**
- * Errors of a tool's execution (steps 7-8 of the call pipeline): MCP
- * reports them as `isError` results the model can read and act on. Every
- * other failure (the request itself is malformed, not authenticated, names
- * no tool, or the server broke) is a JSON-RPC error, as MCP prescribes.
- */
-const TOOL_EXECUTION_ERRORS: ReadonlySet<number> = new Set([
-  ErrorCode.InvalidArguments,
-  ErrorCode.UnknownJob,
-  ErrorCode.LimitExceeded,
-  ErrorCode.ToolFailed,
-]);
+/** Errors of a tool's execution: `isError` results, as MCP prescribes (see ErrorTraits.toolExecution). */
+const TOOL_EXECUTION_ERRORS = codesWith('toolExecution');
 
 /** Whether a failure of `dispatch` is answered as an `isError` result. */
 export function isToolExecutionError(err: ToolsealError): boolean {

@@ -1,6 +1,7 @@
 /**
- * The one table of error codes toolseal answers with, and the one error type
- * that carries them. Nothing branches on message text: callers switch on `code`.
+ * The one table of error codes toolseal answers with and what each means,
+ * and the one error type that carries them. Nothing branches on message
+ * text: callers switch on `code`.
  */
 export const ErrorCode = {
   /** The line is not JSON (or not UTF-8). */
@@ -58,23 +59,60 @@ export const ClientErrorCode = {
 
 export type ClientErrorCodeValue = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
-/** The fixed message for each code; details go in `data`, never in the message. */
-export const ErrorMessage: Readonly<Record<ErrorCodeValue, string>> = {
-  [ErrorCode.ParseError]: 'Parse error',
-  [ErrorCode.InvalidRequest]: 'Invalid Request',
-  [ErrorCode.MethodNotFound]: 'Method not found',
-  [ErrorCode.InvalidParams]: 'Invalid params',
-  [ErrorCode.InternalError]: 'Internal error',
-  [ErrorCode.Unauthenticated]: 'unauthenticated',
-  [ErrorCode.StaleRequest]: 'stale request',
-  [ErrorCode.ReplayedNonce]: 'replayed nonce',
-  [ErrorCode.WrongServer]: 'wrong server',
-  [ErrorCode.UnknownTool]: 'unknown tool',
-  [ErrorCode.InvalidArguments]: 'invalid arguments',
-  [ErrorCode.UnknownJob]: 'unknown job',
-  [ErrorCode.LimitExceeded]: 'limit exceeded',
-  [ErrorCode.ToolFailed]: 'tool failed',
+/** What is known of each code the server answers with, besides its number. */
+export interface ErrorTraits {
+  /**
+   * How the message starts. A message is this text, or this text followed
+   * by a detail a reader can act on (`invalid arguments: /numbers must be
+   * array`, `unknown tool "nope"`); whatever the detail says is also in
+   * `data`, structured, for code to switch on. Nothing branches on message
+   * text.
+   */
+  message: string;
+  /** Answered only once the call is authenticated (pipeline steps 6-8), so it can come with a signed response. */
+  afterAuthentication: boolean;
+  /** Never answered without a signed response (`data.response`). */
+  alwaysSigned: boolean;
+  /**
+   * A failure of the tool's execution (its arguments, its job, its limits,
+   * its run), which the caller can act on: MCP answers these as `isError`
+   * results a model reads. The others (the request is malformed, not
+   * authenticated, names no tool, or the server broke) are protocol errors.
+   */
+  toolExecution: boolean;
+}
+
+const PROTOCOL_ERROR = { afterAuthentication: false, alwaysSigned: false, toolExecution: false };
+
+/** The one table of what each code means. */
+export const ERROR_TRAITS: Readonly<Record<ErrorCodeValue, ErrorTraits>> = {
+  [ErrorCode.ParseError]: { message: 'Parse error', ...PROTOCOL_ERROR },
+  [ErrorCode.InvalidRequest]: { message: 'Invalid Request', ...PROTOCOL_ERROR },
+  [ErrorCode.MethodNotFound]: { message: 'Method not found', ...PROTOCOL_ERROR },
+  [ErrorCode.InvalidParams]: { message: 'Invalid params', ...PROTOCOL_ERROR },
+  // Also answers a failure outside the call pipeline, before anything can be signed.
+  [ErrorCode.InternalError]: { message: 'Internal error', afterAuthentication: true, alwaysSigned: false, toolExecution: false },
+  [ErrorCode.Unauthenticated]: { message: 'unauthenticated', ...PROTOCOL_ERROR },
+  [ErrorCode.StaleRequest]: { message: 'stale request', ...PROTOCOL_ERROR },
+  [ErrorCode.ReplayedNonce]: { message: 'replayed nonce', ...PROTOCOL_ERROR },
+  [ErrorCode.WrongServer]: { message: 'wrong server', ...PROTOCOL_ERROR },
+  [ErrorCode.UnknownTool]: { message: 'unknown tool', afterAuthentication: true, alwaysSigned: true, toolExecution: false },
+  [ErrorCode.InvalidArguments]: { message: 'invalid arguments', afterAuthentication: true, alwaysSigned: true, toolExecution: true },
+  [ErrorCode.UnknownJob]: { message: 'unknown job', afterAuthentication: true, alwaysSigned: true, toolExecution: true },
+  // Also answers a full replay cache at step 5, before anything can be signed.
+  [ErrorCode.LimitExceeded]: { message: 'limit exceeded', afterAuthentication: true, alwaysSigned: false, toolExecution: true },
+  [ErrorCode.ToolFailed]: { message: 'tool failed', afterAuthentication: true, alwaysSigned: true, toolExecution: true },
 };
+
+/** The fixed start of each code's message (ERROR_TRAITS). */
+export const ErrorMessage: Readonly<Record<ErrorCodeValue, string>> = Object.fromEntries(
+  Object.entries(ERROR_TRAITS).map(([code, traits]) => [code, traits.message]),
+) as Record<ErrorCodeValue, string>;
+
+/** The codes whose traits have `trait` set. */
+export function codesWith(trait: Exclude<keyof ErrorTraits, 'message'>): ReadonlySet<number> {
+  return new Set(Object.entries(ERROR_TRAITS).flatMap(([code, traits]) => (traits[trait] ? [Number(code)] : [])));
+}
 
 /** One validation problem: a JSON Pointer into the checked value and what is wrong there. */
 export interface ValidationIssue {
