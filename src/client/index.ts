@@ -11,6 +11,7 @@ export {
 } from './toolClient';
 export { Job, type JobPhase } from './job';
 export { ClientErrorCode, ServerError, type ClientErrorCodeValue, type ExitInfo } from './errors';
+export type { Disposable, Event } from './events';
 export {
   resolveCredentials,
   type ClientKeys,

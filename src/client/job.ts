@@ -3,11 +3,12 @@
  * notifications in seq order (as an async iterator and as an event), its
  * outcome, and the polling fallback for when notifications stop arriving.
  */
-import { Emitter, type Event } from 'vscode-jsonrpc/node';
+import { Emitter } from 'vscode-jsonrpc/node';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { JobStatusState, JsonObject } from '../protocol/wire';
 import type { JobStatusUpdate, VerifiedResponse } from './envelopes';
 import { ClientErrorCode, ServerError } from './errors';
+import type { Event } from './events';
 import { SeqOrder } from './sequencer';
 import type { CallOptions } from './toolClient';
 

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, Emitter, Message, ResponseError, type Event, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, Emitter, Message, ResponseError, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
 import { ToolsealError } from '../protocol/errors';
 import type { SchemaRegistry } from '../protocol/schemas';
 import { CALL_METHOD, JOB_STATUS_METHOD, type Envelope, type JsonObject } from '../protocol/wire';
@@ -26,6 +26,7 @@ import { AbortGroups } from './abortGroups';
 import { AnswerLedger } from './answerLedger';
 import { Deadlines } from './deadlines';
 import { ClientErrorCode, connectionClosedError, ServerError, type ExitInfo } from './errors';
+import type { Event } from './events';
 import { Job, type JobHost, type JobSink } from './job';
 import { forwardLines, prefixedStderr, serverCommand, startServerProcess, type ProcessOptions } from './spawn';
 

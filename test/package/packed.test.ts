@@ -1,9 +1,12 @@
 /**
- * The package as a user gets it: `npm pack`, installed into a fresh npm
- * project, which writes two tools of its own in TypeScript, compiles them
- * against the installed types, and serves them through the installed
- * `toolseal serve --tools` and through its own `createServer(...).serveStdio()`
- * script, called from a host script that uses the installed ToolClient.
+ * The package as a user gets it: `npm pack` (with its prepack and postpack,
+ * in a copy of the repository so that its build does not touch the dist/
+ * other tests run), installed into a fresh npm project, which writes two
+ * tools of its own in TypeScript, compiles them against the installed types,
+ * and serves them through the installed `toolseal serve --tools` and through
+ * its own `createServer(...).serveStdio()` script, called from a host script
+ * that uses the installed ToolClient. The installed types are also checked
+ * under the three module settings a consumer may have, with skipLibCheck off.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -17,7 +20,14 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 jest.setTimeout(300_000);
 
+let dir: string;
 let app: string;
+/** The copy of the repository that was packed, its package.json before packing, and the files in the tarball. */
+let source: string;
+let sourceManifest: string;
+let packedFiles: string[];
+/** What `npm install` of the tarball printed on stderr. */
+let installStderr: string;
 
 const TOOLS_TS = `import { defineTool } from 'toolseal';
 
@@ -100,25 +110,114 @@ console.log(JSON.stringify({
 }));
 `;
 
+// A consumer of the package's types: the three names most users import, and a
+// tool whose argument type is inferred from its schema (checked exactly: an
+// `any` would not do). Compiled under each tsconfig of CONSUMER_TSCONFIGS.
+const CONSUMER_TS = `import { ToolClient, createServer, defineTool, type Event, type ExitInfo } from 'toolseal';
+
+type Exactly<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+export const wordCount = defineTool({
+  name: 'word_count',
+  description: 'Counts the words of a text.',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+  outputSchema: { type: 'object', properties: { words: { type: 'integer' } }, required: ['words'], additionalProperties: false },
+  run: ({ text }) => {
+    const inferred: Exactly<typeof text, string> = true;
+    return { words: inferred ? text.split(/\\s+/).filter(Boolean).length : 0 };
+  },
+});
+
+export const server = createServer({ tools: [wordCount] });
+
+export async function host(): Promise<number> {
+  const client = await ToolClient.spawn({ keysFile: 'keys.json', serveArgs: ['--tools', 'dist/tools.js'] });
+  const onExit: Event<ExitInfo> = client.onExit;
+  onExit((info) => console.error(info.code)).dispose();
+  const counted = await client.call('word_count', { text: 'a signed call' });
+  await client.close();
+  return Object.keys(counted.result ?? {}).length;
+}
+`;
+
+// The same, required from a CommonJS module under node16 (the `require` condition).
+const CONSUMER_CTS = `import toolseal = require('toolseal');
+
+export const tool = toolseal.defineTool({
+  name: 'echo',
+  description: 'Echoes a text.',
+  inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  outputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+  run: ({ text }) => ({ text: text.trim() }),
+});
+export const server = toolseal.createServer({ tools: [tool] });
+export type Client = toolseal.ToolClient;
+`;
+
+const STRICT = { target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] };
+const CONSUMER_TSCONFIGS: Array<[string, object]> = [
+  ['commonjs (moduleResolution node10)', { compilerOptions: { ...STRICT, module: 'commonjs', moduleResolution: 'node10' }, files: ['src/consumer.ts'] }],
+  ['node16', { compilerOptions: { ...STRICT, module: 'node16', moduleResolution: 'node16' }, files: ['src/consumer.ts', 'src/consumer.cts'] }],
+  ['esnext (moduleResolution bundler)', { compilerOptions: { ...STRICT, module: 'esnext', moduleResolution: 'bundler' }, files: ['src/consumer.ts'] }],
+];
+
+// Imports the package from ES modules as Node does (CommonJS interop: the
+// named exports are what cjs-module-lexer finds in dist/index.js) and
+// prints which of the CommonJS exports it did not find.
+const NAMED_EXPORTS_MJS = `import { createRequire } from 'node:module';
+import { ToolClient, defineTool, createServer } from 'toolseal';
+import * as namespace from 'toolseal';
+
+const required = createRequire(import.meta.url)('toolseal');
+console.log(JSON.stringify({
+  types: [typeof ToolClient, typeof defineTool, typeof createServer],
+  same: ToolClient === required.ToolClient,
+  missing: Object.keys(required).filter((name) => !(name in namespace)),
+}));
+`;
+
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** A copy of what the package is built and packed from, with the repository's node_modules linked in. */
+function copyRepository(to: string): void {
+  for (const entry of ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'tsconfig.json', 'scripts', 'schemas', 'src']) {
+    fs.cpSync(path.join(ROOT, entry), path.join(to, entry), {
+      recursive: true,
+      filter: (from) => path.relative(ROOT, from) !== path.join('src', 'generated'),
+    });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(to, 'node_modules'));
+}
+
+/** Waits (a few seconds at most) for `check` to hold. */
+async function eventually(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return check();
+}
+
 beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-packed-'));
-  // dist is already built (npm test builds first); pack it as it is.
-  const packed = JSON.parse(run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-packed-'));
+  source = path.join(dir, 'source');
+  fs.mkdirSync(source);
+  copyRepository(source);
+  sourceManifest = fs.readFileSync(path.join(source, 'package.json'), 'utf8');
+  // As a publisher packs: prepack builds and strips the manifest, postpack restores it.
+  const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', dir], source));
   const tarball = path.join(dir, packed[0].filename);
-  const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
-  expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'schemas/envelope.schema.json']));
-  expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
-  expect(files).toContain('LICENSE');
+  packedFiles = packed[0].files.map((f: { path: string }) => f.path);
+  expect(packedFiles).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'schemas/envelope.schema.json']));
+  expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('scripts/'))).toEqual([]);
+  expect(packedFiles).toContain('LICENSE');
 
   app = path.join(dir, 'app');
   fs.mkdirSync(path.join(app, 'src'), { recursive: true });
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'my-tools', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  const install = spawnSync(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: app, encoding: 'utf8' });
+  // Scripts allowed, as a user installs: npm would warn here about any install script the package carried.
+  const install = spawnSync(NPM, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: app, encoding: 'utf8' });
   expect(install.status).toBe(0);
+  installStderr = install.stderr;
 
   fs.writeFileSync(
     path.join(app, 'tsconfig.json'),
@@ -131,20 +230,64 @@ beforeAll(() => {
   fs.writeFileSync(path.join(app, 'src', 'wrong.ts'), WRONG_TS);
   fs.writeFileSync(path.join(app, 'serve.mjs'), SERVE_MJS);
   fs.writeFileSync(path.join(app, 'host.mjs'), HOST_MJS);
+  fs.writeFileSync(path.join(app, 'src', 'consumer.ts'), CONSUMER_TS);
+  fs.writeFileSync(path.join(app, 'src', 'consumer.cts'), CONSUMER_CTS);
+  fs.writeFileSync(path.join(app, 'named-exports.mjs'), NAMED_EXPORTS_MJS);
   // @types/node for the user's compile: the one this repository uses, linked in.
   fs.mkdirSync(path.join(app, 'node_modules', '@types'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(app, 'node_modules', '@types', 'node'));
   run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
 });
 
-it('ships source maps that carry their sources (src/ is not shipped)', () => {
-  const dist = path.join(app, 'node_modules', 'toolseal', 'dist');
-  const maps = (fs.readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map'));
-  expect(maps.length).toBeGreaterThan(10);
+// rmSync removes the node_modules links, not what they point to.
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+it('leaves the repository\'s package.json as it was, and packs a manifest with no scripts', () => {
+  expect(fs.readFileSync(path.join(source, 'package.json'), 'utf8')).toBe(sourceManifest);
+  expect(fs.readdirSync(source).filter((f) => f.includes('packing'))).toEqual([]);
+  expect(JSON.parse(sourceManifest).scripts.prepare).toBe('npm run build'); // a fresh clone still builds itself
+  const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'toolseal', 'package.json'), 'utf8'));
+  expect(installed.scripts).toBeUndefined();
+  expect(installed.allowScripts).toBeUndefined();
+  expect(installed.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js', require: './dist/index.js', default: './dist/index.js' });
+  expect(Object.keys(installed.exports['.'])[0]).toBe('types'); // conditions match in order: types must come first
+  expect(installed.exports['./package.json']).toBe('./package.json');
+});
+
+it('restores the repository\'s package.json when packing fails after prepack', async () => {
+  const failed = spawnSync(NPM, ['pack', '--pack-destination', path.join(source, 'no', 'such', 'dir')], { cwd: source, encoding: 'utf8' });
+  expect(failed.status).not.toBe(0);
+  // postpack did not run; the guard restores it once npm is gone.
+  const manifest = path.join(source, 'package.json');
+  expect(await eventually(() => fs.readFileSync(manifest, 'utf8') === sourceManifest)).toBe(true);
+  expect(fs.readdirSync(source).filter((f) => f.includes('packing'))).toEqual([]);
+});
+
+it('installs with no npm warning (no install script, engines satisfied)', () => {
+  const warnings = installStderr.split('\n').filter((line) => /warn/i.test(line));
+  expect(warnings).toEqual([]);
+});
+
+it('ships source maps only with their sources inside (src/ is not shipped)', () => {
+  const maps = packedFiles.filter((f) => f.endsWith('.map'));
+  expect(maps.filter((f) => !f.endsWith('.js.map'))).toEqual([]); // no declaration maps: they would point into src/
   for (const map of maps) {
-    const parsed = JSON.parse(fs.readFileSync(path.join(dist, map), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
-    expect(parsed.sourcesContent?.length).toBe(parsed.sources.length);
+    const parsed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'toolseal', map), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+    expect([map, parsed.sourcesContent?.length]).toEqual([map, parsed.sources.length]);
   }
+});
+
+it.each(CONSUMER_TSCONFIGS)('type-checks a consumer under module %s, strict, skipLibCheck off', (name, tsconfig) => {
+  const file = `tsconfig.consumer-${name.split(' ')[0]}.json`;
+  fs.writeFileSync(path.join(app, file), JSON.stringify(tsconfig, null, 2));
+  const result = spawnSync(process.execPath, [TSC, '-p', file], { cwd: app, encoding: 'utf8' });
+  expect(result.stdout + result.stderr).toBe('');
+  expect(result.status).toBe(0);
+});
+
+it('gives ES modules every export as a named export', () => {
+  const seen = JSON.parse(run(process.execPath, ['named-exports.mjs'], app));
+  expect(seen).toEqual({ types: ['function', 'function', 'function'], same: true, missing: [] });
 });
 
 it('installs only what it needs: dist and schemas, with its dependencies', () => {
