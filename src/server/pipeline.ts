@@ -45,7 +45,7 @@ export interface PipelineDeps {
 }
 
 /**
- * The checks of a `call`, in the order of PROTOCOL.md section 4. Each step is
+ * The checks of a `call`, in the order of docs/protocol.md section 6. Each step is
  * a small function; the first failure throws a ToolsealError and nothing
  * after it runs. `authenticate` covers steps 1-5 and `dispatch` steps 6-8, so
  * other front ends (an MCP `tools/call` carrying an envelope) reuse the same

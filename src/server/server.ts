@@ -82,7 +82,7 @@ function isResponse(message: Message): boolean {
 
 /**
  * The tool server: the call pipeline on a vscode-jsonrpc connection over a
- * pair of streams, with the lifecycle of PROTOCOL.md section 7 (drain on
+ * pair of streams, with the lifecycle of docs/protocol.md section 1 (drain on
  * EOF, prompt shutdown on signals, stdin paused while stdout is stalled).
  */
 export class ToolServer {
@@ -436,7 +436,7 @@ export class ToolServer {
           if (!isRequest(message) && !this.isHandledNotification(message)) {
             // Nothing would come of it: this server sends no requests, so no
             // response is awaited, and notifications without a handler are
-            // ignored (PROTOCOL.md section 1), `$/cancelRequest` included
+            // ignored (docs/protocol.md section 1), `$/cancelRequest` included
             // (handlers take no cancellation token). Dropped here, such lines
             // cost no queue space (see INPUT_QUEUE_HIGH) and never reach
             // vscode-jsonrpc's own handling, which throws on a
