@@ -3,12 +3,11 @@
  * server, signs every call, and hands back only what verifies.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { createMessageConnection, Emitter, Message, ResponseError, type MessageConnection, type MessageReader, type MessageWriter } from 'vscode-jsonrpc/node';
+import { Emitter, ResponseError } from 'vscode-jsonrpc/node';
 import { ToolsealError } from '../protocol/errors';
 import type { SchemaRegistry } from '../protocol/schemas';
 import { CALL_METHOD, JOB_STATUS_METHOD, type Envelope, type JsonObject } from '../protocol/wire';
-import { NewlineMessageReader, NewlineMessageWriter } from '../transport';
+import { NewlineConnection } from '../transport/connection';
 import { resolveCredentials, type ClientKeys, type Credentials } from './credentials';
 import {
   DEFAULT_MAX_SKEW_MS,
@@ -23,12 +22,17 @@ import {
   type VerifiedResponse,
 } from './envelopes';
 import { AbortGroups } from './abortGroups';
-import { AnswerLedger } from './answerLedger';
+
 import { Deadlines } from './deadlines';
 import { ClientErrorCode, connectionClosedError, ServerError, type ExitInfo } from './errors';
 import type { Event } from './events';
-import { Job, type JobHost, type JobSink } from './job';
+import { Job, type JobHost } from './job';
+import { JobRouter } from './jobRouter';
+import { abortedError, PendingCall } from './pendingCall';
+import { ServerLifetime, type ClientStreams } from './serverLifetime';
 import { forwardLines, prefixedStderr, serverCommand, startServerProcess, type ProcessOptions } from './spawn';
+
+export type { ClientStreams } from './serverLifetime';
 
 /** Per-call options. */
 export interface CallOptions {
@@ -74,14 +78,6 @@ export type ConnectOptions = Credentials & ClientOptions;
 /** `ToolClient.spawn` options: credentials, client options and how to start the process. */
 export type SpawnOptions = Credentials & ClientOptions & ProcessOptions;
 
-/** The two ends of a running server's stdio, seen from the client. */
-export interface ClientStreams {
-  /** What the server writes: its stdout. */
-  readable: Readable;
-  /** What the server reads: its stdin. */
-  writable: Writable;
-}
-
 /** How `close()` stops the server. */
 export interface CloseOptions {
   /** How long the server may drain after stdin ends before SIGTERM, ms. Default 5000. */
@@ -94,65 +90,6 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_GRACE_MS = 5_000;
 const DEFAULT_KILL_AFTER_MS = 3_000;
-/** How long to wait for the other half of "stdout ended" and "process exited" once one has happened. */
-const EXIT_SETTLE_MS = 1_000;
-/** Job notifications held for jobs nobody tracks (yet), at most. */
-const MAX_UNTRACKED_STATUSES = 4_096;
-
-/**
- * A call in flight. It settles once, by whichever comes first: its answer,
- * its deadline, an abort, or the end of the connection; later ones find it
- * settled and do nothing.
- */
-class PendingCall {
-  /** When it times out, on the performance.now() clock; Infinity for never. */
-  readonly deadline: number;
-  /** Removes its abort listener, if it has one. */
-  unsubscribe: (() => void) | undefined = undefined;
-  private settled = false;
-
-  constructor(
-    readonly envelope: Envelope,
-    private readonly timeoutMs: number,
-    private readonly resolveWith: (response: VerifiedResponse) => void,
-    private readonly rejectWith: (error: ToolsealError) => void,
-    /** Called once when it settles, to stop tracking it. */
-    private readonly forget: (call: PendingCall) => void,
-  ) {
-    this.deadline = timeoutMs > 0 && Number.isFinite(timeoutMs) ? performance.now() + timeoutMs : Infinity;
-  }
-
-  get open(): boolean {
-    return !this.settled;
-  }
-
-  resolve(response: VerifiedResponse): void {
-    if (this.finish()) this.resolveWith(response);
-  }
-
-  fail(error: ToolsealError): void {
-    if (this.finish()) this.rejectWith(error);
-  }
-
-  /** Its deadline has passed (see Deadlines). */
-  expire(): void {
-    const { tool, request_id } = this.envelope;
-    this.fail(new ToolsealError(ClientErrorCode.Timeout, `call to ${tool} timed out after ${this.timeoutMs} ms`, { tool, request_id, timeout_ms: this.timeoutMs }));
-  }
-
-  /** Marks it settled; false when it already was. */
-  private finish(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this.forget(this);
-    this.unsubscribe?.();
-    return true;
-  }
-}
-
-function abortedError(envelope: Envelope): ToolsealError {
-  return new ToolsealError(ClientErrorCode.Aborted, `call to ${envelope.tool} was aborted`, { tool: envelope.tool, request_id: envelope.request_id });
-}
 
 /**
  * A signed-call client for a toolseal server.
@@ -190,12 +127,8 @@ export class ToolClient {
   private readonly schemas: SchemaRegistry;
   private readonly defaultTimeoutMs: number;
   private readonly maxSkewMs: number;
-  /** The envelope of each request whose answer has not been read yet, by JSON-RPC id. */
-  private readonly awaitingAnswer = new AnswerLedger<Envelope>();
-  private readonly streams: ClientStreams;
-  private readonly reader: NewlineMessageReader;
-  private readonly writer: NewlineMessageWriter;
-  private readonly connection: MessageConnection;
+  private readonly channel: NewlineConnection;
+  private readonly lifetime: ServerLifetime;
   private readonly pending = new Set<PendingCall>();
   private readonly deadlines = new Deadlines<PendingCall>();
   private readonly forgetCall = (call: PendingCall): void => {
@@ -203,25 +136,13 @@ export class ToolClient {
     this.deadlines.delete(call);
   };
   private readonly abortGroups = new AbortGroups();
-  private readonly sinks = new Map<string, Set<JobSink>>();
-  private readonly untracked = new Map<string, JobStatusUpdate[]>();
-  private untrackedCount = 0;
+  private readonly jobs = new JobRouter();
   private readonly securityEmitter = new Emitter<SecurityEvent>();
   private readonly exitEmitter = new Emitter<ExitInfo>();
   private readonly jobStatusEmitter = new Emitter<JobStatusUpdate>();
-  /** Messages vscode-jsonrpc has dispatched; see drainReceived. */
-  private dispatched = 0;
-  /** Messages read and handed to vscode-jsonrpc (it dispatches one per turn). */
-  private received = 0;
   private closing = false;
   private closePromise: Promise<ExitInfo> | undefined;
   private lostError: ToolsealError | undefined;
-  private exitInfo: ExitInfo | undefined;
-  private markInputEnded!: () => void;
-  private readonly inputEnded = new Promise<void>((resolve) => (this.markInputEnded = resolve));
-  private markChildExited!: (info: ExitInfo) => void;
-  private readonly childExited = new Promise<ExitInfo>((resolve) => (this.markChildExited = resolve));
-  private readonly connectionLost: Promise<void>;
 
   /**
    * Starts a server process and connects to it. By default it runs this
@@ -272,7 +193,6 @@ export class ToolClient {
     this.schemas = schemas;
     this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
-    this.streams = streams;
     this.process = child;
     if (options.onSecurityEvent) this.securityEmitter.event(options.onSecurityEvent);
 
@@ -280,73 +200,25 @@ export class ToolClient {
     streams.writable.on('error', () => undefined);
     streams.readable.on('error', () => undefined);
 
-    this.reader = new NewlineMessageReader(streams.readable, { maxLineBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
-    // While answers wait to be dispatched, the calls they trigger (a caller
-    // keeping N in flight) come within a few turns: let them share one write.
-    this.writer = new NewlineMessageWriter(streams.writable, { holdWhile: () => this.received > this.dispatched });
-    const reader = this.reader;
-    const writer = this.writer;
-    // Reader and writer as vscode-jsonrpc sees them: counting what it has to
-    // dispatch, and letting through only the first answer to each request.
-    const guardedReader: MessageReader = {
-      onError: reader.onError,
-      onClose: reader.onClose,
-      onPartialMessage: reader.onPartialMessage,
-      listen: (callback) =>
-        reader.listen((message) => {
-          if (Message.isResponse(message) && message.id !== null && !this.firstAnswer(message.id, message)) return;
-          this.received++;
-          callback(message);
+    this.channel = new NewlineConnection(streams.readable, streams.writable, {
+      role: 'call',
+      maxLineBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      onUnexpectedAnswer: (id, message) =>
+        this.report({
+          kind: 'response',
+          reason: 'duplicate',
+          message: `an answer to JSON-RPC request ${JSON.stringify(id)}, which is already answered or was never sent`,
+          received: message,
         }),
-      dispose: () => reader.dispose(),
-    };
-    const recordingWriter: MessageWriter = {
-      onError: writer.onError,
-      onClose: writer.onClose,
-      write: (message) => {
-        if (Message.isRequest(message)) this.awaitingAnswer.sent(message.id!, message.params as Envelope);
-        return writer.write(message);
-      },
-      end: () => writer.end(),
-      dispose: () => writer.dispose(),
-    };
-    this.connection = createMessageConnection(guardedReader, recordingWriter, undefined, {
-      messageStrategy: {
-        handleMessage: (message, next) => {
-          try {
-            return next(message);
-          } finally {
-            this.dispatched++;
-          }
-        },
-      },
+      onRejected: (rejected) =>
+        this.report({ kind: 'message', reason: 'invalid-message', message: `the server wrote a line that is not a JSON-RPC message (${rejected.message})`, received: null }),
     });
-    this.reader.onRejectedLine((rejected) =>
-      this.report({ kind: 'message', reason: 'invalid-message', message: `the server wrote a line that is not a JSON-RPC message (${rejected.message})`, received: null }),
-    );
-    this.reader.onEnd(() => this.markInputEnded());
-    this.connection.onNotification(JOB_STATUS_METHOD, (params: unknown) => this.receiveJobStatus(params));
-    this.connection.listen();
+    const inputEnded = new Promise<void>((resolve) => this.channel.reader.onEnd(resolve));
+    this.channel.connection.onNotification(JOB_STATUS_METHOD, (params: unknown) => this.receiveJobStatus(params));
+    this.channel.connection.listen();
 
-    if (child) {
-      child.once('exit', (code, signal) => this.markChildExited({ code, signal }));
-      // 'error' without a pid: the process never started, and 'exit' may never come.
-      // ('on', not 'once': a failed kill is also an 'error', and an unheard one would throw.)
-      child.on('error', (error) => {
-        if (child.pid === undefined) this.markChildExited({ code: null, signal: null, error });
-      });
-      void this.childExited.then((info) => (this.exitInfo = info));
-      // Whichever comes first, give the other a moment: answers still in the
-      // pipe when the process exits are read before anything is rejected.
-      this.connectionLost = Promise.race([
-        this.inputEnded.then(() => settleWithin(this.childExited, EXIT_SETTLE_MS)),
-        this.childExited.then(() => settleWithin(this.inputEnded, EXIT_SETTLE_MS)),
-      ]).then(() => this.loseConnection());
-      this.exited = Promise.all([this.childExited, this.connectionLost]).then(([info]) => info);
-    } else {
-      this.connectionLost = this.inputEnded.then(() => this.loseConnection());
-      this.exited = this.connectionLost.then(() => ({ code: null, signal: null }));
-    }
+    this.lifetime = new ServerLifetime(child, streams, inputEnded, () => this.loseConnection());
+    this.exited = this.lifetime.exited;
     void this.exited.then((info) => {
       this.exitEmitter.fire(info);
       this.exitEmitter.dispose();
@@ -433,24 +305,13 @@ export class ToolClient {
 
   private async shutdown(graceMs: number, killAfterMs: number): Promise<ExitInfo> {
     this.closing = true;
-    void this.writer.end().catch(() => undefined);
-    const child = this.process;
-    if (child) {
-      if (!(await settleWithin(this.exited, graceMs, true))) {
-        child.kill('SIGTERM');
-        if (!(await settleWithin(this.exited, killAfterMs, true))) child.kill('SIGKILL');
-      }
-    } else if (!(await settleWithin(this.exited, graceMs, true))) {
-      // Not our process to signal: stop listening to it.
-      this.streams.readable.destroy();
-      this.streams.writable.destroy();
-    }
-    return this.exited;
+    void this.channel.writer.end().catch(() => undefined);
+    return this.lifetime.stop(graceMs, killAfterMs);
   }
 
   private readonly jobHost: JobHost = {
     call: (tool, args, options) => this.call(tool, args, options),
-    attach: (jobId, sink) => this.attachJob(jobId, sink),
+    attach: (jobId, sink) => this.jobs.attach(jobId, sink),
     reject: (update, message) => this.report({ kind: 'job-status', reason: 'request-id', message, jobId: update.jobId, received: update.wire }),
   };
 
@@ -469,7 +330,7 @@ export class ToolClient {
 
       let answer: Promise<unknown>;
       try {
-        answer = this.connection.sendRequest(CALL_METHOD, envelope);
+        answer = this.channel.connection.sendRequest(CALL_METHOD, envelope);
       } catch {
         // The connection already closed (the server's stdin is gone).
         call.fail(this.closedError());
@@ -518,22 +379,6 @@ export class ToolClient {
     return new ServerError(code, message, data, verified);
   }
 
-  /**
-   * Whether a response read from the server is the first answer to one of
-   * our requests; a second answer (or one to no request) is dropped here,
-   * before vscode-jsonrpc could let it replace the first, and reported.
-   */
-  private firstAnswer(id: number | string, message: Message): boolean {
-    if (this.awaitingAnswer.take(id) !== undefined) return true;
-    this.report({
-      kind: 'response',
-      reason: 'duplicate',
-      message: `an answer to JSON-RPC request ${JSON.stringify(id)}, which is already answered or was never sent`,
-      received: message,
-    });
-    return false;
-  }
-
   private rejectForged(
     kind: 'response' | 'error-response',
     failure: { reason: VerificationFailureReason; message: string },
@@ -561,45 +406,7 @@ export class ToolClient {
     }
     const update = verified.value;
     this.jobStatusEmitter.fire(update);
-    const sinks = this.sinks.get(update.jobId);
-    if (sinks) {
-      for (const sink of [...sinks]) sink.status(update);
-    } else {
-      this.holdUntracked(update);
-    }
-  }
-
-  /** Keeps a notification for a job no Job tracks yet; the oldest jobs' are dropped past the bound. */
-  private holdUntracked(update: JobStatusUpdate): void {
-    const held = this.untracked.get(update.jobId);
-    if (held) held.push(update);
-    else this.untracked.set(update.jobId, [update]);
-    this.untrackedCount++;
-    while (this.untrackedCount > MAX_UNTRACKED_STATUSES) {
-      const [oldest, statuses] = this.untracked.entries().next().value as [string, JobStatusUpdate[]];
-      this.untracked.delete(oldest);
-      this.untrackedCount -= statuses.length;
-    }
-  }
-
-  private attachJob(jobId: string, sink: JobSink): () => void {
-    if (this.lostError) {
-      sink.lost(this.lostError);
-      return () => undefined;
-    }
-    let sinks = this.sinks.get(jobId);
-    if (!sinks) this.sinks.set(jobId, (sinks = new Set()));
-    sinks.add(sink);
-    const held = this.untracked.get(jobId);
-    if (held) {
-      this.untracked.delete(jobId);
-      this.untrackedCount -= held.length;
-      for (const update of held) sink.status(update);
-    }
-    return () => {
-      const current = this.sinks.get(jobId);
-      if (current?.delete(sink) && current.size === 0) this.sinks.delete(jobId);
-    };
+    this.jobs.route(update);
   }
 
   private report(event: SecurityEvent): void {
@@ -607,60 +414,18 @@ export class ToolClient {
   }
 
   private closedError(): ToolsealError {
-    return this.lostError ?? connectionClosedError(this.exitInfo ?? { code: null, signal: null }, this.closing);
+    return this.lostError ?? connectionClosedError(this.lifetime.exit, this.closing);
   }
 
-  /** The server is gone: reject every pending call and end every unfinished job. */
+  /** The server is gone: once every answer already read has been handled, reject every pending call and end every unfinished job. */
   private async loseConnection(): Promise<void> {
-    await this.drainReceived();
-    const error = connectionClosedError(this.exitInfo ?? { code: null, signal: null }, this.closing);
+    await this.channel.whenDispatched();
+    const error = connectionClosedError(this.lifetime.exit, this.closing);
     this.lostError = error;
     for (const call of [...this.pending]) call.fail(error);
-    for (const sinks of [...this.sinks.values()]) for (const sink of [...sinks]) sink.lost(error);
-    this.sinks.clear();
-    this.untracked.clear();
-    this.untrackedCount = 0;
-    this.awaitingAnswer.clear();
-    this.connection.dispose();
+    this.jobs.lose(error);
+    this.channel.connection.dispose();
     this.securityEmitter.dispose();
     this.jobStatusEmitter.dispose();
   }
-
-  /**
-   * Waits until vscode-jsonrpc has dispatched every message it already
-   * read: it handles one per macrotask, so once a few pass without one
-   * being dispatched its queue is empty and every answer that made it
-   * through the pipe has settled its call.
-   */
-  private async drainReceived(): Promise<void> {
-    let seen = this.dispatched;
-    for (let idle = 0; idle < 3; ) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.dispatched !== seen) {
-        seen = this.dispatched;
-        idle = 0;
-      } else {
-        idle++;
-      }
-    }
-  }
 }
-
-/** Resolves true once `promise` settles, or false after `ms` (a timer that holds the process open only if `ref`). */
-function settleWithin(promise: Promise<unknown>, ms: number, ref = false): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    if (!ref) timer.unref();
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
-}
-

@@ -5,10 +5,9 @@ import { isPending, type Eventually } from '../protocol/eventually';
 import type { HmacKey } from '../protocol/hmacKey';
 import type { Keyring } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
-import { signInPlace, verifySigned } from '../protocol/signing';
+import { verifySigned } from '../protocol/signing';
 import {
   fromWireEnvelope,
-  toWireResponse,
   type CallReply,
   type CallRequest,
   type Envelope,
@@ -19,6 +18,7 @@ import { ToolRegistry, type RegisteredTool } from '../tools/registry';
 import { duplicateKeyIn, duplicateKeyIssue } from '../transport/duplicateKeys';
 import { logsAt, type Logger } from './logger';
 import type { ReplayStore, ReplayVerdict } from './replayStore';
+import { ServerSigner } from './signer';
 import { ToolRunner, type DispatchOptions, type ToolReply } from './toolRunner';
 
 /** The settings the call pipeline reads. */
@@ -42,6 +42,8 @@ export interface PipelineDeps {
   settings: PipelineSettings;
   /** Server clock, Unix ms. */
   now?: () => number;
+  /** Signs the answers (default: one with `keyring` and `now`). */
+  signer?: ServerSigner;
 }
 
 /**
@@ -57,6 +59,7 @@ export class CallPipeline {
   private readonly decoyKeys: readonly HmacKey[];
 
   private readonly runner: ToolRunner;
+  private readonly signer: ServerSigner;
   /** Decided once: at `debug` each call is timed and logged, above it nothing is. */
   private readonly logsCalls: boolean;
   private readonly logsRefusals: boolean;
@@ -66,6 +69,7 @@ export class CallPipeline {
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
     this.decoyKeys = [deps.keyring.serverKey];
+    this.signer = deps.signer ?? new ServerSigner(deps.keyring, this.now);
     this.logsCalls = logsAt(deps.logger, 'debug');
     this.logsRefusals = logsAt(deps.logger, 'info');
     this.runner = new ToolRunner({
@@ -216,16 +220,7 @@ export class CallPipeline {
 
   /** Signs a reply to `call` with the server key. */
   signReply(call: CallRequest, reply: Pick<CallReply, 'ok' | 'status' | 'result' | 'error'>): Response {
-    const unsigned = toWireResponse({
-      requestId: call.requestId,
-      serverId: this.deps.keyring.serverId,
-      tsMs: this.now(),
-      ok: reply.ok,
-      status: reply.status,
-      result: reply.result,
-      error: reply.error,
-    });
-    return signInPlace(this.deps.keyring.serverKey, unsigned);
+    return this.signer.response(call.requestId, reply);
   }
 
   private checkSignature(envelope: Envelope): void {

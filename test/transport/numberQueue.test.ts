@@ -1,4 +1,4 @@
-import { NumberQueue } from '../../src/server/numberQueue';
+import { NumberQueue } from '../../src/transport/numberQueue';
 
 describe('NumberQueue', () => {
   it('gives values back oldest first across wrap-arounds and growth, and 0 when empty', () => {

@@ -1,4 +1,4 @@
-import { AnswerLedger } from '../../src/client/answerLedger';
+import { AnswerLedger } from '../../src/transport/answerLedger';
 
 describe('AnswerLedger', () => {
   it('hands back each request for its first answer only', () => {
