@@ -16,11 +16,18 @@ beforeAll(async () => {
   client = t.client;
 });
 
-afterAll(async () => {
-  const exit = await client.close();
-  expect(exit).toMatchObject({ code: 0, signal: null });
-  expect(t.securityEvents).toEqual([]);
+// A security event (a response or status that failed verification) fails the test it happened in.
+let securityEventsReported = 0;
+afterEach(() => {
+  const fresh = t.securityEvents.slice(securityEventsReported);
+  securityEventsReported = t.securityEvents.length;
+  if (fresh.length > 0) {
+    throw new Error(`the client reported ${fresh.length} security event(s) while this test ran:\n${fresh.map((event) => `  - ${JSON.stringify(event)}`).join('\n')}`);
+  }
 });
+
+// Cleanup only (close is idempotent): the last test closes and checks the exit.
+afterAll(() => client?.close());
 
 /** What a promise rejected with. */
 async function rejection(promise: Promise<unknown>): Promise<ToolsealError> {
@@ -165,5 +172,12 @@ describe('jobs', () => {
     await job.result();
     subscription.dispose();
     expect(seen.has(job.id)).toBe(true);
+  });
+});
+
+// Last: it closes the server the other tests share.
+describe('close', () => {
+  it('ends the server: it exits 0 when its input ends', async () => {
+    expect(await client.close()).toEqual({ code: 0, signal: null });
   });
 });

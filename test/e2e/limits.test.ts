@@ -1,17 +1,14 @@
 import { runCli } from '../support/cli';
 import { makeTestKeys } from '../support/keys';
-import { ServerProcess } from '../support/serverProcess';
+import { failTestsOnProtocolViolations, ServerProcess } from '../support/serverProcess';
 
 describe('a server started with small limits', () => {
   const keys = makeTestKeys();
   // --max-dispatch-burst 0: vscode-jsonrpc's own scheduling, one message per turn.
   const server = new ServerProcess(keys, ['--max-jobs', '1', '--max-message-bytes', '2048', '--max-skew-ms', '1000', '--job-ttl-ms', '500', '--max-depth', '6', '--max-dispatch-burst', '0']);
 
-  afterAll(async () => {
-    server.end();
-    await server.exited;
-    expect(server.violations).toEqual([]);
-  });
+  failTestsOnProtocolViolations(() => server);
+  afterAll(() => server.kill());
 
   it('refuses a job beyond --max-jobs with -32013 and a signed response, and frees the slot when the job ends', async () => {
     const first = await server.call('start_long_task', { seconds: 1 });
@@ -84,5 +81,10 @@ describe('a server started with small limits', () => {
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/--max-dispatch-burst/);
     }
+  });
+
+  // Last: it closes the server the other tests share.
+  it('exits 0 when its input ends', async () => {
+    expect(await server.close()).toEqual({ code: 0, signal: null });
   });
 });

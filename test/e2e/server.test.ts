@@ -1,5 +1,5 @@
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { ServerProcess } from '../support/serverProcess';
+import { failTestsOnProtocolViolations, ServerProcess } from '../support/serverProcess';
 
 let keys: TestKeys;
 let server: ServerProcess;
@@ -9,11 +9,9 @@ beforeAll(() => {
   server = new ServerProcess(keys);
 });
 
-afterAll(async () => {
-  server.end();
-  await server.exited;
-  expect(server.violations).toEqual([]);
-});
+failTestsOnProtocolViolations(() => server);
+
+afterAll(() => server?.kill());
 
 describe('tools', () => {
   it('server_identity answers a signed ok with a keyed 16-hex fingerprint and the capabilities', async () => {
@@ -221,5 +219,12 @@ describe('transport', () => {
     server.write(`\r\n\n${JSON.stringify({ jsonrpc: '2.0', id: 'crlf', method: 'call', params: envelope })}\r\n`);
     const reply = await server.waitFor((m) => m.id === 'crlf');
     expect(reply.result.result.total).toBe(4);
+  });
+});
+
+// Last: it closes the server the other tests share.
+describe('end of input', () => {
+  it('exits 0 when its input ends', async () => {
+    expect(await server.close()).toEqual({ code: 0, signal: null });
   });
 });

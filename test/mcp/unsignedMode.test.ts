@@ -14,7 +14,7 @@ import {
   type Progress,
 } from '@modelcontextprotocol/sdk/types.js';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { connectMcp, envelope, signedMeta, verifiesWithServerKey, Waiter, type McpConnection } from './support';
+import { connectMcp, failTestsOnClientErrors, envelope, signedMeta, verifiesWithServerKey, Waiter, type McpConnection } from './support';
 
 let keys: TestKeys;
 let mcp: McpConnection;
@@ -28,10 +28,10 @@ beforeAll(async () => {
   mcp.client.fallbackNotificationHandler = async (n) => otherNotifications.push(n);
 });
 
-afterAll(async () => {
-  await mcp.close();
-  expect(mcp.errors).toEqual([]);
-});
+failTestsOnClientErrors(() => mcp);
+
+// Cleanup only (closing twice is harmless): the last test closes and checks.
+afterAll(() => mcp?.close());
 
 /** A schema of schemas/tools as MCP lists it: without `$id`, with `$schema` (they are draft-07, and MCP's default is 2020-12). */
 const schemaFile = (name: string): Record<string, unknown> => {
@@ -275,4 +275,10 @@ describe('our own protocol on the same connection', () => {
     const call = mcp.client.request({ method: 'call', params: { v: 'mcp/0.1' } } as any, ResultSchema.passthrough());
     await expect(call).rejects.toMatchObject({ code: -32602 });
   });
+});
+
+// Last: it closes the connection the other tests share.
+it('closes cleanly, the client having reported no error', async () => {
+  await mcp.close();
+  expect(mcp.takeErrors()).toEqual([]);
 });
