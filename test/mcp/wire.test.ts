@@ -28,7 +28,7 @@ describe('initialize', () => {
   it('answers the version asked for when it speaks it, with tasks only from 2025-11-25', async () => {
     const latest = await initialize(server, '2025-11-25');
     expect(latest.result).toMatchObject({ protocolVersion: '2025-11-25', serverInfo: { name: 'toolseal' } });
-    expect(latest.result.capabilities.tasks).toBeDefined();
+    expect(latest.result.capabilities).toEqual({ tools: { listChanged: false }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
 
     const older = await initialize(server, '2025-06-18');
     expect(older.result.protocolVersion).toBe('2025-06-18');
