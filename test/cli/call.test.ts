@@ -59,7 +59,8 @@ describe('toolseal call', () => {
     expect(run.code).toBe(0);
     const [accepted, ...statuses] = jsonLines(run.stdout);
     expect(accepted).toMatchObject({ status: 'accepted', result: { job_id: expect.any(String) } });
-    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    // How many progress reports come between is a matter of timing; the shape is not: the start, then done.
+    expect(statuses.map((s) => s.status)).toEqual(['running', ...statuses.slice(1, -1).map(() => 'running'), 'done']);
     for (const status of statuses) {
       expect(schemas.jobStatus.check(status)).toEqual([]);
       expect(verifySigned([serverKey], status)).toBe(true);

@@ -7,7 +7,7 @@ import { canonicalize } from '../../src/protocol/canonical';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { decodeSecret } from '../../src/protocol/keyring';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { ServerProcess, type JsonRpcMessage } from '../support/serverProcess';
+import { failTestsOnProtocolViolations, ServerProcess, type JsonRpcMessage } from '../support/serverProcess';
 
 let keys: TestKeys;
 let server: ServerProcess;
@@ -17,11 +17,9 @@ beforeAll(() => {
   server = new ServerProcess(keys);
 });
 
-afterAll(async () => {
-  server.end();
-  expect(await server.exited).toEqual({ code: 0, signal: null });
-  expect(server.violations).toEqual([]);
-});
+failTestsOnProtocolViolations(() => server);
+
+afterAll(() => server?.kill());
 
 /** Sends `method` with `params` as a line, after `edit` rewrote its JSON text; resolves with the answer. */
 async function sendEdited(method: string, params: unknown, edit: (line: string) => string): Promise<JsonRpcMessage> {
@@ -105,4 +103,9 @@ describe('numbers keep RFC 8785 double semantics', () => {
     const reply = await sendEdited('call', { ...unsigned, signature }, (line) => replaceOnce(line, '9007199254740992', '9007199254740993'));
     expect(reply.error?.code).toBe(-32001);
   });
+});
+
+// Last: it closes the server the other tests share.
+it('exits 0 when its input ends', async () => {
+  expect(await server.close()).toEqual({ code: 0, signal: null });
 });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { CLI, ServerProcess } from '../support/serverProcess';
+import { CLI, failTestsOnProtocolViolations, ServerProcess } from '../support/serverProcess';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const TOOLS = path.join(FIXTURES, 'tools');
@@ -32,11 +32,8 @@ describe('toolseal serve --tools DIR', () => {
     server = new ServerProcess(keys, ['--tools', TOOLS, '--log-level', 'info']);
   });
 
-  afterAll(async () => {
-    server.end();
-    await server.exited;
-    expect(server.violations).toEqual([]);
-  });
+  failTestsOnProtocolViolations(() => server);
+  afterAll(() => server?.kill());
 
   it('serves a user tool with a signed, schema-checked result', async () => {
     const reply = await server.call('word_count', { text: 'the quick  brown fox ' });
@@ -179,6 +176,11 @@ describe('toolseal serve --tools DIR', () => {
       expect((await server.call('profile', { name: 'x', age: 1, email: 'a@b.co', born: '2000-01-01' })).result.ok).toBe(true);
     });
   });
+
+  // Last: it closes the server the other tests share.
+  it('exits 0 when its input ends', async () => {
+    expect(await server.close()).toEqual({ code: 0, signal: null });
+  });
 });
 
 describe('a bad tool set', () => {
@@ -216,9 +218,8 @@ describe('a user script: createServer(...).serveStdio()', () => {
     server = new ServerProcess(keys, [], { TOOLSEAL_KEYS: keys.file }, [path.join(FIXTURES, 'serve-script.mjs')]);
   });
 
-  afterAll(async () => {
-    server.kill();
-  });
+  failTestsOnProtocolViolations(() => server);
+  afterAll(() => server?.kill());
 
   it('serves the script\'s tools and the protocol tools, with stdout reserved for the protocol', async () => {
     expect((await server.call('word_count', { text: 'one two three' })).result.result).toEqual({ words: 3 });
@@ -236,8 +237,7 @@ describe('a user script: createServer(...).serveStdio()', () => {
   });
 
   it('drains and exits 0 at EOF', async () => {
-    server.end();
-    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(await server.close()).toEqual({ code: 0, signal: null });
   });
 
   it('refuses a missing keyring with exit code 2 and one line', () => {

@@ -103,7 +103,7 @@ describe('floods that fail authentication do not grow the replay cache (in proce
       expect([...wrongKey, ...unknownClient].every((m) => m.error?.code === -32001)).toBe(true);
       expect(await replay.size()).toBe(0);
 
-      // Steps 3 and 4 fail after the signature passed: the nonce is still not recorded (PROTOCOL.md section 4, step 5).
+      // Steps 3 and 4 fail after the signature passed: the nonce is still not recorded (docs/protocol.md section 7).
       const wrongServer = await flood(server, 1_000, () => signEnvelope(keys, 'server_identity', undefined, { fields: { server_id: 'another-server' } }));
       const stale = await flood(server, 1_000, () => signEnvelope(keys, 'server_identity', undefined, { fields: { ts_ms: Date.now() - 3_600_000 } }));
       expect(wrongServer.every((m) => m.error?.code === -32004)).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the hardening tests: a seeded PRNG, backpressure-aware
  * writing to a child's stdin, peak-RSS sampling, the per-line model of what
- * the server must answer (PROTOCOL.md section 1), and an in-process server
+ * the server must answer (docs/protocol.md section 1), and an in-process server
  * on PassThrough streams for faults that need custom tools or stores.
  */
 import { randomUUID } from 'node:crypto';
@@ -114,7 +114,7 @@ const answer = (id: string | number | null): Expectation => ({ answers: 1, id })
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The answer PROTOCOL.md section 1 requires for one line (without its `\n`),
+ * The answer docs/protocol.md section 1 requires for one line (without its `\n`),
  * written from the spec rather than from the server's code:
  * - over the size limit: -32600 with id null; blank: nothing;
  * - not UTF-8 or not JSON: -32700 with id null;

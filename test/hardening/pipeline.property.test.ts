@@ -1,5 +1,5 @@
 /**
- * "No input, however malformed, crashes the server" (PROTOCOL.md section 4),
+ * "No input, however malformed, crashes the server" (docs/protocol.md section 6),
  * as properties of the call pipeline: for arbitrary params, and for validly
  * signed envelopes carrying arbitrary tools and args, a call either answers a
  * signed response that passes its schema, or fails with one of the
@@ -32,26 +32,51 @@ afterAll(async () => {
   server.jobs.close();
 });
 
-/** Runs one call and checks the outcome is a protocol answer; returns the code, or 0 for a success. */
-async function outcome(params: unknown): Promise<number> {
+/** How one call ended: the response it answered, or what it threw. */
+type Outcome = { answered: unknown } | { threw: unknown };
+
+/** Runs one call; nothing is checked here. */
+async function run(params: unknown): Promise<Outcome> {
   try {
-    const response = await server.pipeline.handle(params);
-    expect(schemas.response.check(response)).toEqual([]);
-    expect(verifySigned([keyring.serverKey], response)).toBe(true);
-    return 0;
+    return { answered: await server.pipeline.handle(params) };
   } catch (err) {
-    if (!(err instanceof ToolsealError)) throw new Error(`not a protocol error: ${String(err)}`);
-    expect(KNOWN_CODES.has(err.code)).toBe(true);
-    expect(err.code).not.toBe(ErrorCode.InternalError);
-    if (AFTER_AUTH.has(err.code)) {
-      const response = err.data?.response as { signature: string } | undefined;
-      expect(response).toBeDefined();
-      expect(verifySigned([keyring.serverKey], response!)).toBe(true);
-      expect(schemas.response.check(response)).toEqual([]);
-    }
-    return err.code;
+    return { threw: err };
   }
 }
+
+/** The code a call ended with: 0 for a response, the error's code, or null for a throw that is not a protocol error. */
+function codeOf(outcome: Outcome): number | null {
+  if ('answered' in outcome) return 0;
+  return outcome.threw instanceof ToolsealError ? outcome.threw.code : null;
+}
+
+/** What is wrong with a signed response, in words ([] when nothing). */
+function responseProblems(what: string, response: unknown): string[] {
+  const issues = schemas.response.check(response);
+  if (issues.length > 0) return [`${what} fails the response schema: ${JSON.stringify(issues)}`];
+  if (!verifySigned([keyring.serverKey], response as { signature: string })) return [`${what} does not verify with the server key`];
+  return [];
+}
+
+/**
+ * What keeps an outcome from being a protocol answer, in words ([] when
+ * nothing): a response must pass its schema and verify; an error must be a
+ * ToolsealError with a protocol code other than -32603, and after
+ * authentication carry a signed data.response.
+ */
+function problems(outcome: Outcome): string[] {
+  if ('answered' in outcome) return responseProblems('the response', outcome.answered);
+  const err = outcome.threw;
+  if (!(err instanceof ToolsealError)) return [`threw something that is not a protocol error: ${err instanceof Error ? err.stack : String(err)}`];
+  if (!KNOWN_CODES.has(err.code)) return [`error code ${err.code} is not a protocol code (${err.message})`];
+  if (err.code === ErrorCode.InternalError) return [`failed internally (-32603): ${err.message}`];
+  if (!AFTER_AUTH.has(err.code)) return [];
+  const response = err.data?.response;
+  if (response === undefined) return [`error ${err.code} (after authentication) carries no data.response`];
+  return responseProblems(`the data.response of error ${err.code}`, response);
+}
+
+let sequence = 0;
 
 const json = fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' });
 const tools = fc.constantFrom('server_identity', 'list_tools', 'batch_sum', 'start_long_task', 'poll_job', 'cancel_job', '__proto__', 'constructor', 'nope');
@@ -77,8 +102,10 @@ describe('the call pipeline never fails internally', () => {
   it('arbitrary params: a protocol error, never a crash', async () => {
     await fc.assert(
       fc.asyncProperty(json, async (params) => {
-        const code = await outcome(params);
-        expect(code).toBe(ErrorCode.InvalidParams);
+        const outcome = await run(params);
+        expect(problems(outcome)).toEqual([]);
+        // No JSON value is a whole signed envelope: each one is refused as invalid params.
+        expect(codeOf(outcome)).toBe(ErrorCode.InvalidParams);
       }),
       RUNS,
     );
@@ -89,16 +116,16 @@ describe('the call pipeline never fails internally', () => {
       fc.asyncProperty(fc.oneof(fc.tuple(tools, fc.option(args, { nil: undefined })), nearlyValid), async ([tool, toolArgs]) => {
         const unsigned: Record<string, unknown> = {
           v: 'mcp/0.1',
-          request_id: `r-${Math.random()}`,
+          request_id: `r-${++sequence}`,
           ts_ms: Date.now(),
           client_id: 'alice',
           server_id: keys.serverId,
           tool,
-          nonce: `nonce-${Math.random()}`,
+          nonce: `nonce-${sequence}`,
         };
         if (toolArgs !== undefined) unsigned.args = toolArgs;
         const envelope = JSON.parse(JSON.stringify(sign(clientKey, unsigned)));
-        await outcome(envelope);
+        expect(problems(await run(envelope))).toEqual([]);
       }),
       RUNS,
     );

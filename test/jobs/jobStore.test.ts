@@ -89,11 +89,11 @@ describe('MemoryJobStore', () => {
     expect(await store.deleteExpired(6_000)).toBe(2);
     expect(await store.get('f-1')).toBeUndefined();
     expect(await store.get('f-2')).toBeUndefined();
-    expect(await store.get('f-3')).toBeDefined();
+    expect(await store.get('f-3')).toEqual(finished('f-3', 7_000));
     expect(await store.deleteExpired(1e12)).toBe(1);
     // Running jobs never expire.
-    expect(await store.get('running-1')).toBeDefined();
-    expect(await store.get('running-2')).toBeDefined();
+    expect(await store.get('running-1')).toEqual(record('running-1'));
+    expect(await store.get('running-2')).toEqual(record('running-2'));
     expect(store.size).toBe(2);
   });
 
@@ -114,7 +114,7 @@ describe('MemoryJobStore', () => {
     await store.update(finished('moved', 3_000));
 
     expect(await store.deleteExpired(2_000)).toBe(0);
-    expect(await store.get('moved')).toBeDefined();
+    expect(await store.get('moved')).toEqual(finished('moved', 3_000));
     expect(await store.deleteExpired(3_000)).toBe(1);
     expect(await store.get('moved')).toBeUndefined();
   });
@@ -129,7 +129,7 @@ describe('MemoryJobStore', () => {
     expect(await store.get('early')).toBeUndefined();
     expect(await store.deleteExpired(5_000)).toBe(1);
     expect(await store.get('middle')).toBeUndefined();
-    expect(await store.get('late')).toBeDefined();
+    expect(await store.get('late')).toEqual(finished('late', 9_000));
   });
 
   it('handles many expiries across queue compaction', async () => {
@@ -142,7 +142,7 @@ describe('MemoryJobStore', () => {
       deleted += await store.deleteExpired(t);
       expect(store.size).toBe(5_000 - deleted);
       expect(await store.get(`job-${t - 10_000}`)).toBeUndefined();
-      expect(await store.get(`job-${t - 10_000 + 1}`)).toBeDefined();
+      expect(await store.get(`job-${t - 10_000 + 1}`)).toEqual(finished(`job-${t - 10_000 + 1}`, t + 1));
     }
     await store.create(finished('after', 20_000));
     expect(await store.deleteExpired(19_999)).toBe(5_000 - deleted);

@@ -60,8 +60,8 @@ describe('runToolCall', () => {
     const statuses: string[] = [];
     const outcome = await runToolCall(client, 'count_up', '{"n": 3}', { onJobStatus: (update) => statuses.push(update.status) });
     expect(outcome).toMatchObject({ ok: true, tool: 'count_up', result: { counted: 3 }, jobId: expect.any(String) });
-    expect(statuses.at(-1)).toBe('done');
-    expect(statuses.filter((status) => status === 'running').length).toBeGreaterThanOrEqual(3);
+    // The start, the progress reports (how many reach the client is a matter of timing), then done.
+    expect(statuses).toEqual(['running', ...statuses.slice(1, -1).map(() => 'running'), 'done']);
   });
 
   it('answers argument errors the server found with every issue, signed', async () => {

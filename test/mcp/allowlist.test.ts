@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { ServerProcess } from '../support/serverProcess';
+import { failTestsOnProtocolViolations, ServerProcess } from '../support/serverProcess';
 import { ENVELOPE_KEY } from './support';
 
 const TOOLS = path.resolve(__dirname, '..', 'fixtures', 'tools', 'text.js');
@@ -26,11 +26,9 @@ beforeAll(async () => {
   server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
 });
 
-afterAll(async () => {
-  server.end();
-  await server.exited;
-  expect(server.violations).toEqual([]);
-});
+failTestsOnProtocolViolations(() => server);
+
+afterAll(() => server?.kill());
 
 const bob = () => ({ clientId: 'bob', secret: keys.clients.bob![0]! });
 const names = (reply: any): string[] => reply.result.tools.map((t: { name: string }) => t.name).sort();
@@ -60,4 +58,9 @@ it('tools/call outside the client\'s list is refused as an unknown tool', async 
   const unknown = await call('nothing_here', {});
   expect(refused.error).toMatchObject({ code: -32602, message: 'Unknown tool: profile', data: { toolseal_code: -32010 } });
   expect(unknown.error).toMatchObject({ code: -32602, message: 'Unknown tool: nothing_here', data: { toolseal_code: -32010 } });
+});
+
+// Last: it closes the server the other tests share.
+it('exits 0 when its input ends', async () => {
+  expect(await server.close()).toEqual({ code: 0, signal: null });
 });

@@ -6,7 +6,7 @@
  */
 import { ErrorCode as SdkErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { ServerProcess } from '../support/serverProcess';
+import { failTestsOnProtocolViolations, ServerProcess } from '../support/serverProcess';
 
 let keys: TestKeys;
 let server: ServerProcess;
@@ -20,11 +20,9 @@ beforeAll(async () => {
   await server.request('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'codes-test', version: '1' } });
 });
 
-afterAll(async () => {
-  server.end();
-  expect(await server.exited).toEqual({ code: 0, signal: null });
-  expect(server.violations).toEqual([]);
-});
+failTestsOnProtocolViolations(() => server);
+
+afterAll(() => server?.kill());
 
 function signedCall(name: string, args: Record<string, unknown>, options: Parameters<ServerProcess['envelope']>[2] = {}) {
   return server.request('tools/call', { name, arguments: args, _meta: { 'toolseal/envelope': server.envelope(name, args, options) } });
@@ -79,4 +77,9 @@ it('standard JSON-RPC codes are unchanged on MCP requests', async () => {
 it('the call method keeps its codes on the same connection', async () => {
   expect((await server.call('batch_sum', { numbers: [1] }, { secret: keys.clients.bob![0] })).error).toEqual({ code: -32001, message: 'unauthenticated' });
   expect((await server.call('no_such_tool', {})).error).toMatchObject({ code: -32010, message: 'unknown tool' });
+});
+
+// Last: it closes the server the other tests share.
+it('exits 0 when its input ends', async () => {
+  expect(await server.close()).toEqual({ code: 0, signal: null });
 });

@@ -6,7 +6,7 @@
  */
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { makeTestKeys } from '../support/keys';
-import { connectMcp, envelope, signedMeta, type McpConnection } from './support';
+import { connectMcp, failTestsOnClientErrors, envelope, signedMeta, type McpConnection } from './support';
 
 const keys = makeTestKeys();
 let mcp: McpConnection;
@@ -15,10 +15,10 @@ beforeAll(async () => {
   mcp = await connectMcp(keys, ['--allow-unsigned-mcp', '--max-jobs', '5', '--max-jobs-per-client', '2'], { capabilities: { tasks: {} } });
 });
 
-afterAll(async () => {
-  await mcp.close();
-  expect(mcp.errors).toEqual([]);
-});
+failTestsOnClientErrors(() => mcp);
+
+// Cleanup only (closing twice is harmless): the last test closes and checks.
+afterAll(() => mcp?.close());
 
 function startTask(meta?: Record<string, unknown>) {
   const args = { seconds: 20 };
@@ -33,4 +33,10 @@ it('refuses unsigned MCP jobs past their share with -32013 while a signed client
   await expect(startTask()).rejects.toMatchObject({ code: -33013, data: { toolseal_code: -32013 }, message: expect.stringMatching(/per client/) });
   const signed = await startTask(signedMeta(envelope(keys, 'start_long_task', { seconds: 20 })));
   expect(signed.task.status).toBe('working');
+});
+
+// Last: it closes the connection the other tests share.
+it('closes cleanly, the client having reported no error', async () => {
+  await mcp.close();
+  expect(mcp.takeErrors()).toEqual([]);
 });

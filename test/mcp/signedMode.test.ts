@@ -12,7 +12,7 @@ import {
   ResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { connectMcp, envelope, signedMeta, verifiesWithServerKey, type McpConnection } from './support';
+import { connectMcp, failTestsOnClientErrors, envelope, signedMeta, verifiesWithServerKey, type McpConnection } from './support';
 
 let keys: TestKeys;
 let mcp: McpConnection;
@@ -22,10 +22,10 @@ beforeAll(async () => {
   mcp = await connectMcp(keys);
 });
 
-afterAll(async () => {
-  await mcp.close();
-  expect(mcp.errors).toEqual([]);
-});
+failTestsOnClientErrors(() => mcp);
+
+// Cleanup only (closing twice is harmless): the last test closes and checks.
+afterAll(() => mcp?.close());
 
 /** tools/call with the envelope in _meta. */
 function signedCall(name: string, args: Record<string, unknown> | undefined, signed: Record<string, unknown>) {
@@ -178,4 +178,10 @@ describe('our own protocol', () => {
     await signedCall('batch_sum', { numbers: [4] }, second);
     await expect(mcp.client.request({ method: 'call', params: second } as any, ResultSchema.passthrough())).rejects.toMatchObject({ code: -32003 });
   });
+});
+
+// Last: it closes the connection the other tests share.
+it('closes cleanly, the client having reported no error', async () => {
+  await mcp.close();
+  expect(mcp.takeErrors()).toEqual([]);
 });

@@ -20,6 +20,8 @@ export interface McpConnection {
   transport: StdioClientTransport;
   /** Everything the client reported on `onerror` (bad lines, progress for unknown tokens, ...). */
   errors: Error[];
+  /** The errors reported since the last call: each one is handed out once. */
+  takeErrors(): Error[];
   stderr: () => string;
   close(): Promise<void>;
 }
@@ -41,7 +43,29 @@ export async function connectMcp(keys: TestKeys, args: string[] = [], clientOpti
   const errors: Error[] = [];
   client.onerror = (error) => errors.push(error);
   await client.connect(transport);
-  return { client, transport, errors, stderr: () => stderr, close: () => client.close() };
+  let reported = 0;
+  const takeErrors = (): Error[] => {
+    const fresh = errors.slice(reported);
+    reported = errors.length;
+    return fresh;
+  };
+  return { client, transport, errors, takeErrors, stderr: () => stderr, close: () => client.close() };
+}
+
+/**
+ * Fails each test during which the SDK client reported an error (a line it
+ * could not parse, progress for an unknown token, ...), naming the errors.
+ * One reported after its test ended fails the test running when it arrives.
+ */
+export function failTestsOnClientErrors(connection: () => McpConnection | undefined): void {
+  afterEach(() => {
+    const fresh = connection()?.takeErrors() ?? [];
+    if (fresh.length === 0) return;
+    throw new Error(
+      `the MCP client reported ${fresh.length} error(s) while this test ran (or after an earlier test, from work it left running):\n` +
+        fresh.map((error) => `  - ${error.message}`).join('\n'),
+    );
+  });
 }
 
 export type { EnvelopeOptions } from '../support/envelopes';

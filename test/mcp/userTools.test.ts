@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CallToolResultSchema, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { runCli } from '../support/cli';
 import { makeTestKeys } from '../support/keys';
-import { connectMcp, type McpConnection } from './support';
+import { connectMcp, failTestsOnClientErrors, type McpConnection } from './support';
 
 const TOOLS = path.resolve(__dirname, '..', 'fixtures', 'tools');
 
@@ -16,10 +16,10 @@ beforeAll(async () => {
   mcp = await connectMcp(makeTestKeys(), ['--tools', TOOLS, '--allow-unsigned-mcp'], { capabilities: { tasks: {} } });
 });
 
-afterAll(async () => {
-  await mcp.close();
-  expect(mcp.errors).toEqual([]);
-});
+failTestsOnClientErrors(() => mcp);
+
+// Cleanup only (closing twice is harmless): the last test closes and checks.
+afterAll(() => mcp?.close());
 
 it('lists the user tools: output schemas for plain tools, task support for job tools', async () => {
   const { tools } = await mcp.client.listTools();
@@ -74,4 +74,10 @@ it('runs a job tool as a task: ctx.progress messages reach the host as MCP progr
   const messages = progress.map((p) => p.message);
   expect(messages).toEqual(expect.arrayContaining(['step 1 of 3', 'step 2 of 3']));
   expect(progress.at(-1)).toMatchObject({ progress: 100, total: 100, message: 'done' });
+});
+
+// Last: it closes the connection the other tests share.
+it('closes cleanly, the client having reported no error', async () => {
+  await mcp.close();
+  expect(mcp.takeErrors()).toEqual([]);
 });

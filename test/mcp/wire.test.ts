@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { makeTestKeys, type TestKeys } from '../support/keys';
-import { ServerProcess } from '../support/serverProcess';
+import { failTestsOnProtocolViolations, ServerProcess } from '../support/serverProcess';
 
 let keys: TestKeys;
 
@@ -22,16 +22,13 @@ function initialize(server: ServerProcess, protocolVersion: unknown) {
 describe('initialize', () => {
   let server: ServerProcess;
   beforeAll(() => (server = new ServerProcess(keys)));
-  afterAll(async () => {
-    server.end();
-    expect(await server.exited).toEqual({ code: 0, signal: null });
-    expect(server.violations).toEqual([]);
-  });
+  failTestsOnProtocolViolations(() => server);
+  afterAll(() => server?.kill());
 
   it('answers the version asked for when it speaks it, with tasks only from 2025-11-25', async () => {
     const latest = await initialize(server, '2025-11-25');
     expect(latest.result).toMatchObject({ protocolVersion: '2025-11-25', serverInfo: { name: 'toolseal' } });
-    expect(latest.result.capabilities.tasks).toBeDefined();
+    expect(latest.result.capabilities).toEqual({ tools: { listChanged: false }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } });
 
     const older = await initialize(server, '2025-06-18');
     expect(older.result.protocolVersion).toBe('2025-06-18');
@@ -61,6 +58,11 @@ describe('initialize', () => {
     });
     expect(reply.result.structuredContent).toEqual({ count: 1, total: 1 });
     await initialize(server, '2025-11-25');
+  });
+
+  // Last: it closes the server the other tests share.
+  it('exits 0 when its input ends', async () => {
+    expect(await server.close()).toEqual({ code: 0, signal: null });
   });
 });
 

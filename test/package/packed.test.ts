@@ -271,6 +271,8 @@ it('installs with no npm warning (no install script, engines satisfied)', () => 
 it('ships source maps only with their sources inside (src/ is not shipped)', () => {
   const maps = packedFiles.filter((f) => f.endsWith('.map'));
   expect(maps.filter((f) => !f.endsWith('.js.map'))).toEqual([]); // no declaration maps: they would point into src/
+  // One map beside every script.
+  expect(maps.sort()).toEqual(packedFiles.filter((f) => f.endsWith('.js')).map((f) => `${f}.map`).sort());
   for (const map of maps) {
     const parsed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'toolseal', map), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
     expect([map, parsed.sourcesContent?.length]).toEqual([map, parsed.sources.length]);

@@ -37,7 +37,11 @@ export class ServerProcess {
   readonly violations: string[] = [];
   stderr = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the process exited and its stdout and stderr were read to the end. */
+  readonly closed: Promise<void>;
   private partial = '';
+  /** How many of `violations` a test was already failed for (see `takeViolations`). */
+  private violationsReported = 0;
   private waiters: Array<() => void> = [];
   private readonly serverKey: HmacKey;
 
@@ -55,10 +59,14 @@ export class ServerProcess {
     });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => this.onStdout(chunk));
+    this.child.stdout.on('end', () => {
+      if (this.partial !== '') this.violations.push(`last line not ended by a newline: ${this.partial.slice(0, 200)}`);
+    });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => (this.stderr += chunk));
     this.child.stdin.on('error', () => undefined);
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.closed = new Promise((resolve) => this.child.on('close', () => resolve()));
   }
 
   /** Writes raw text to the server's stdin. */
@@ -74,6 +82,20 @@ export class ServerProcess {
   /** Closes stdin (EOF). */
   end(): void {
     this.child.stdin.end();
+  }
+
+  /** Closes stdin and resolves with how the process exited, once everything it wrote was read. */
+  async close(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    this.end();
+    await this.closed;
+    return this.exited;
+  }
+
+  /** The violations recorded since the last call: each one is handed out once. */
+  takeViolations(): string[] {
+    const fresh = this.violations.slice(this.violationsReported);
+    this.violationsReported = this.violations.length;
+    return fresh;
   }
 
   /** A signed envelope for `tool`, with overrides applied before signing. */
@@ -162,4 +184,21 @@ export class ServerProcess {
     if (issues.length > 0) this.violations.push(`${kind} fails its schema: ${JSON.stringify(issues)}`);
     else if (!verifySigned([this.serverKey], value)) this.violations.push(`${kind} signature does not verify`);
   }
+}
+
+/**
+ * Fails each test during which the server wrote a line outside the protocol
+ * (not JSON-RPC, a bad schema, a bad signature), naming the lines. A line
+ * that arrives after its test ended (from a job the test left running) fails
+ * the test that is running when it arrives, and the message says so.
+ */
+export function failTestsOnProtocolViolations(server: () => ServerProcess | undefined): void {
+  afterEach(() => {
+    const fresh = server()?.takeViolations() ?? [];
+    if (fresh.length === 0) return;
+    throw new Error(
+      `the server wrote ${fresh.length} line(s) outside the protocol while this test ran (or after an earlier test, from work it left running):\n` +
+        fresh.map((violation) => `  - ${violation}`).join('\n'),
+    );
+  });
 }
