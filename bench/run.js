@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * `npm run bench`: toolseal side by side with two baselines, same workloads,
- * same client harness, systems alternated A B C A B C over the rounds;
+ * `npm run bench`: toolseal side by side with three baselines (the minimal
+ * signed server, the bare transport, the MCP SDK), same workloads, same
+ * client harness, systems alternated A B C D A B C D over the rounds;
  * then the toolseal-only workloads (jobs, replay cache) and the in-process
  * per-call cost split. Prints Markdown tables, writes bench/results.json and
  * the README section draft /tmp/readme/performance.md.
@@ -14,8 +15,8 @@
  *                       large, cold, jobs, replay
  *   BENCH_OUT=FILE      results JSON (default bench/results.json)
  *   BENCH_README=FILE   README section draft (default /tmp/readme/performance.md)
- *   BENCH_V8_DEFAULTS=1 run the harness without --no-allocation-site-pretenuring
- *                       (see bench/lib/systems.js)
+ *   BENCH_HARNESS_FLAGS=1 run the harness with --no-allocation-site-pretenuring
+ *                       (default: V8's defaults; see bench/lib/systems.js)
  *   BENCH_STRICT=1      exit 1 when a target is not met (default: report only;
  *                       a failed run always exits 1)
  *
@@ -265,7 +266,7 @@ function renderTables(/** @type {Record<string, any>} */ results, withMachine = 
   if (withMachine) {
     parts.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${report.num(m.memoryBytes / 2 ** 30, 0)} GiB, Node ${m.node}, ${m.platform}; ${m.date}${results.config.quick ? ' (BENCH_QUICK: reduced counts)' : ''}`);
   }
-  parts.push(`Each figure: median of ${results.config.rounds} rounds (min–max); systems alternated toolseal, bare, SDK in every round. MB = 10^6 bytes.`);
+  parts.push(`Each figure: median of ${results.config.rounds} rounds (min–max); systems alternated toolseal, minimal signed, bare, SDK in every round. MB = 10^6 bytes.`);
   if (Object.keys(results.summary).length > 0) parts.push(`### Side by side\n\n${report.comparisonTable(results.summary, results.config)}`);
   if (Object.keys(results.toolsealOnly).length > 0) parts.push(`### toolseal only\n\n${report.toolsealOnlyTable(results.toolsealOnly, results.config)}`);
   if (results.costSplit) parts.push(`### Per-call cost split (in-process)\n\n${report.costSplitTable(results.costSplit)}`);
