@@ -129,4 +129,27 @@ function cpuTimeOf(/** @type {number | undefined} */ pid) {
   }
 }
 
-module.exports = { track, untrack, killAll, installCleanup, memoryOf, cpuTimeOf, directChildren };
+/**
+ * CPU time a live process has used so far, in ms, summed over its threads
+ * from /proc/<pid>/task/<tid>/schedstat (nanoseconds, unlike the 10 ms
+ * ticks of /proc/<pid>/stat): precise enough for one start-up. Threads that
+ * already exited are not counted (null when it cannot be read).
+ */
+function cpuMsOfThreads(/** @type {number | undefined} */ pid) {
+  if (typeof pid !== 'number') return null;
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // The thread ended in between.
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { track, untrack, killAll, installCleanup, memoryOf, cpuTimeOf, cpuMsOfThreads, directChildren };

@@ -1,10 +1,14 @@
 // @ts-check
 /**
- * The three systems under test, each behind the same small Session
+ * The four systems under test, each behind the same small Session
  * interface, so every workload drives them with the same harness code:
  *
- * - toolseal: ToolClient.spawn -> `toolseal serve`, every call signed,
- *   verified and validated on both sides;
+ * - toolseal: ToolClient.spawn -> `toolseal serve --tools` with 50 user
+ *   tools (bench/baselines/user-tools.js), every call signed, verified and
+ *   validated on both sides;
+ * - minimal:  the minimal signed server and its lean client
+ *   (bench/baselines/minimal-signed.js): the same wire format with only
+ *   what a signed call needs, the floor of toolseal's design;
  * - bare:     our newline framing on plain vscode-jsonrpc connections, no
  *   envelope (bench/baselines/bare-server.js): the transport's ceiling;
  * - sdk:      the MCP TypeScript SDK's Client + StdioClientTransport against
@@ -21,23 +25,25 @@ const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
 const { ToolClient } = require('../../dist/client');
 const { NewlineMessageReader, NewlineMessageWriter, installBurstDispatch } = require('../../dist/transport');
+const { MinimalSignedClient } = require('../baselines/minimal-signed');
 const children = require('./children');
 
 /**
- * How the harness process is set up; the same for the three clients, which
+ * How the harness process is set up; the same for the four clients, which
  * all run in it.
- * - V8 flags: `--no-allocation-site-pretenuring`. With many calls in flight,
- *   V8's allocation-site pretenuring decides early on that a client's
- *   per-call objects (envelopes, parsed answers, promises) live long and
- *   allocates them in the old generation, where they die: a third of a
- *   ToolClient's CPU went to GC. `BENCH_V8_DEFAULTS=1` runs without it.
+ * - V8 flags: none by default: the comparison runs with V8's defaults.
+ *   `BENCH_HARNESS_FLAGS=1` sets `--no-allocation-site-pretenuring` (see the
+ *   README, "Throughput in a host process"), and the tables say so. With
+ *   many calls in flight, V8's allocation-site pretenuring may decide that
+ *   a client's per-call objects (envelopes, parsed answers, promises) live
+ *   long and allocate them in the old generation, where they die.
  * - Burst dispatch: the harness owns its process, so, like `toolseal serve`,
  *   it lets vscode-jsonrpc take queued messages in bursts (the toolseal and
  *   bare clients; the MCP SDK's client does not use vscode-jsonrpc, it
  *   handles every message of a read as it parses it).
  */
 const HARNESS = {
-  v8Flags: process.env.BENCH_V8_DEFAULTS === '1' ? [] : ['--no-allocation-site-pretenuring'],
+  v8Flags: process.env.BENCH_HARNESS_FLAGS === '1' ? ['--no-allocation-site-pretenuring'] : [],
   burstDispatch: true,
 };
 for (const flag of HARNESS.v8Flags) v8.setFlagsFromString(flag);
@@ -45,6 +51,9 @@ installBurstDispatch();
 
 const BARE_SERVER = path.join(__dirname, '..', 'baselines', 'bare-server.js');
 const MCP_SERVER = path.join(__dirname, '..', 'baselines', 'mcp-server.js');
+const MINIMAL_SERVER = path.join(__dirname, '..', 'baselines', 'minimal-signed.js');
+/** The 50 user tools `toolseal serve` is started with, unless a workload gives its own arguments. */
+const USER_TOOLS = path.join(__dirname, '..', 'baselines', 'user-tools.js');
 /** The longest line a harness client accepts from a server. */
 const CLIENT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** How long a closing server may take before it is killed. */
@@ -63,7 +72,7 @@ const CLOSE_BUDGET_MS = 8_000;
 
 /**
  * @typedef {object} SystemUnderTest
- * @property {'toolseal' | 'bare' | 'sdk'} key
+ * @property {'toolseal' | 'minimal' | 'bare' | 'sdk'} key
  * @property {string} label
  * @property {(options?: {serveArgs?: string[]}) => Promise<Session>} start
  */
@@ -155,7 +164,7 @@ const toolseal = {
     const client = await ToolClient.spawn({
       keyring: KEYRING,
       clientId: 'bench-client',
-      serveArgs: options.serveArgs ?? [],
+      serveArgs: options.serveArgs ?? ['--tools', USER_TOOLS],
       stderr: (line) => stderr.push(line),
     });
     const child = /** @type {import('node:child_process').ChildProcess} */ (client.process);
@@ -172,6 +181,54 @@ const toolseal = {
       async close() {
         await within(client.close({ graceMs: 5_000, killAfterMs: 2_000 }), CLOSE_BUDGET_MS);
         ensureDead(pid);
+      },
+      startCounting: counter.start,
+      stopCounting: counter.stop,
+      stderrTail: stderr.text,
+    };
+  },
+};
+
+/** @type {SystemUnderTest} */
+const minimal = {
+  key: 'minimal',
+  label: 'minimal signed',
+  async start() {
+    const stderr = lineRing();
+    const child = spawn(process.execPath, [MINIMAL_SERVER], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', TOOLSEAL_KEYS_JSON: JSON.stringify(KEYRING) },
+    });
+    children.track(child.pid);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (/** @type {string} */ text) => text.split('\n').forEach((line) => line && stderr.push(line)));
+    child.stdin.on('error', () => undefined);
+    const counter = byteCounter(child.stdin);
+    const reader = new NewlineMessageReader(child.stdout, { maxLineBytes: CLIENT_MAX_LINE_BYTES });
+    const writer = new NewlineMessageWriter(child.stdin);
+    const connection = createMessageConnection(reader, writer);
+    connection.listen();
+    const client = new MinimalSignedClient(connection, {
+      clientId: 'bench-client',
+      clientSecret: /** @type {string} */ (KEYRING.clients['bench-client']?.secrets[0]),
+      serverId: KEYRING.server.id,
+      serverSecret: KEYRING.server.secret,
+    });
+    return {
+      pid: child.pid,
+      async sum(numbers) {
+        return /** @type {{count: number, total: number}} */ (await client.call('batch_sum', { numbers }));
+      },
+      async close() {
+        await writer.end().catch(() => undefined);
+        if (!(await within(exited, CLOSE_BUDGET_MS))) child.kill('SIGKILL');
+        connection.dispose();
+        ensureDead(child.pid);
       },
       startCounting: counter.start,
       stopCounting: counter.stop,
@@ -273,7 +330,7 @@ const sdk = {
   },
 };
 
-/** In the order every round runs them: A B C. */
-const SYSTEMS = [toolseal, bare, sdk];
+/** In the order every round runs them: A B C D. */
+const SYSTEMS = [toolseal, minimal, bare, sdk];
 
-module.exports = { SYSTEMS, toolseal, bare, sdk, KEYRING, ephemeralKeyring, HARNESS };
+module.exports = { SYSTEMS, toolseal, minimal, bare, sdk, KEYRING, ephemeralKeyring, HARNESS, USER_TOOLS };

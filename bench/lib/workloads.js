@@ -9,7 +9,7 @@
 
 const { performance } = require('node:perf_hooks');
 const { exactSum } = require('../../dist/tools/exactSum');
-const { memoryOf, cpuTimeOf } = require('./children');
+const { memoryOf, cpuTimeOf, cpuMsOfThreads } = require('./children');
 const { quantile, median } = require('./stats');
 
 /** @typedef {import('./systems').Session} Session */
@@ -177,8 +177,9 @@ function large(system, config) {
 }
 
 /**
- * Cold start: spawn to first answer, `times` times (each a new process).
- * The peak RSS is the median over the processes.
+ * Cold start: spawn to first answer, `times` times (each a new process),
+ * and the server's CPU time up to that answer (all its threads). The peak
+ * RSS is the median over the processes.
  * @param {SystemUnderTest} system
  * @param {{times: number}} config
  */
@@ -187,19 +188,23 @@ async function coldStart(system, config) {
   const ms = [];
   /** @type {number[]} */
   const rss = [];
+  /** @type {number[]} */
+  const cpu = [];
   for (let i = 0; i < config.times; i++) {
     let t0 = 0;
     const figures = await withSession(
       { ...system, start: (options) => ((t0 = performance.now()), system.start(options)) },
       async (session) => {
         check(await session.sum([1, 2, 3]), 3, 6);
-        return { ms: performance.now() - t0 };
+        const elapsed = performance.now() - t0;
+        return { ms: elapsed, cpuMs: cpuMsOfThreads(session.pid) ?? NaN };
       },
     );
     ms.push(figures.ms);
+    cpu.push(figures.cpuMs);
     rss.push(figures.peakRssBytes);
   }
-  return { medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), peakRssBytes: median(rss) };
+  return { medianMs: median(ms), minMs: Math.min(...ms), maxMs: Math.max(...ms), serverCpuMs: median(cpu), peakRssBytes: median(rss) };
 }
 
 module.exports = { sequential, pipelinedCalls, large, coldStart, pipelined, withSession, cpuMeter, largeNumbers, check };

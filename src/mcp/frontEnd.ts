@@ -7,7 +7,7 @@
 import type { JobUpdate } from '../jobs';
 import { KeyringError, type Keyring } from '../protocol/keyring';
 import type { Logger } from '../server/logger';
-import type { MethodHandler, RequestId, ToolServer } from '../server/server';
+import type { MethodHandler, NotificationHandler, RequestId, ToolServer } from '../server/server';
 import { McpAuthenticator } from './authentication';
 import { CancellableRequests } from './cancellation';
 import { McpMethod, UNSIGNED_CLIENT_ID } from './constants';
@@ -33,17 +33,60 @@ export interface McpFrontEnd {
   readonly tasks: TaskRegistry;
 }
 
+/** The MCP methods' handlers, made for one server. */
+export interface McpHandlers extends McpFrontEnd {
+  readonly methods: ReadonlyMap<string, MethodHandler>;
+  readonly notifications: ReadonlyMap<string, NotificationHandler>;
+}
+
+/** The JSON-RPC requests of the MCP front end. */
+export const MCP_REQUEST_METHODS: readonly string[] = [
+  McpMethod.Initialize,
+  McpMethod.Ping,
+  McpMethod.ToolsList,
+  McpMethod.ToolsCall,
+  McpMethod.TasksGet,
+  McpMethod.TasksResult,
+  McpMethod.TasksCancel,
+  McpMethod.TasksList,
+];
+/** The client notifications the MCP front end handles. */
+export const MCP_NOTIFICATION_METHODS: readonly string[] = [McpMethod.Initialized, McpMethod.Cancelled];
+
+/**
+ * Throws a KeyringError when unsigned calls are allowed and the keyring has
+ * a client named like their pseudo client id, which would let that client
+ * and unsigned callers share jobs; logs that unsigned calls are allowed.
+ */
+export function checkMcpOptions(options: McpFrontEndOptions): void {
+  if (options.allowUnsigned === true && options.keyring.clients.has(UNSIGNED_CLIENT_ID)) {
+    throw new KeyringError(`the keyring has a client named ${JSON.stringify(UNSIGNED_CLIENT_ID)}, which --allow-unsigned-mcp reserves`);
+  }
+  if (options.allowUnsigned === true) {
+    options.logger.warn('mcp_unsigned_allowed', { client_id: UNSIGNED_CLIENT_ID, note: 'unsigned MCP calls are trusted: whoever holds the pipe may call every tool' });
+  }
+}
+
 /**
  * Adds the MCP methods to a server (before `start`). Throws a KeyringError
  * when unsigned calls are allowed and the keyring has a client named like
- * their pseudo client id, which would let that client and unsigned callers
- * share jobs.
+ * their pseudo client id (see `checkMcpOptions`).
  */
 export function installMcpFrontEnd(server: ToolServer, options: McpFrontEndOptions): McpFrontEnd {
+  checkMcpOptions(options);
+  const handlers = mcpHandlers(server, options);
+  for (const [method, handler] of handlers.methods) server.addMethod(method, handler);
+  for (const [method, handler] of handlers.notifications) server.addNotificationHandler(method, handler);
+  return { session: handlers.session, tasks: handlers.tasks };
+}
+
+/**
+ * Makes the MCP methods' handlers for `server` and follows its jobs (for
+ * tasks); the caller adds the handlers to the server, now or when a first
+ * MCP message arrives (serve/mcpDeferred.ts).
+ */
+export function mcpHandlers(server: ToolServer, options: McpFrontEndOptions): McpHandlers {
   const allowUnsigned = options.allowUnsigned === true;
-  if (allowUnsigned && options.keyring.clients.has(UNSIGNED_CLIENT_ID)) {
-    throw new KeyringError(`the keyring has a client named ${JSON.stringify(UNSIGNED_CLIENT_ID)}, which --allow-unsigned-mcp reserves`);
-  }
   const session = new McpSession();
   const authenticator = new McpAuthenticator({
     pipeline: server.pipeline,
@@ -60,13 +103,15 @@ export function installMcpFrontEnd(server: ToolServer, options: McpFrontEndOptio
   const toolHandlers = new ToolHandlers({ session, authenticator, pipeline: server.pipeline, tools: server.tools, jobs: server.jobs, tasks });
   const taskHandlers = new TaskHandlers(authenticator, tasks);
   const cancellable = new CancellableRequests(server);
+  const methods = new Map<string, MethodHandler>();
+  const notifications = new Map<string, NotificationHandler>();
   /** An MCP method: its errors answer with MCP's codes (see errors.ts). */
   const addMethod = (method: string, handler: (params: unknown, id: RequestId) => Promise<unknown>): void => {
-    const answer: MethodHandler = (params, id) =>
+    methods.set(method, (params, id) =>
       handler(params, id).catch((err: unknown) => {
         throw toMcpError(err);
-      });
-    server.addMethod(method, answer);
+      }),
+    );
   };
 
   addMethod(McpMethod.Initialize, async (params) => {
@@ -74,7 +119,7 @@ export function installMcpFrontEnd(server: ToolServer, options: McpFrontEndOptio
     options.logger.info('mcp_initialize', { protocol_version: result.protocolVersion, client: session.clientInfo?.name });
     return result;
   });
-  server.addNotificationHandler(McpMethod.Initialized, () => session.markInitialized());
+  notifications.set(McpMethod.Initialized, () => session.markInitialized());
   addMethod(McpMethod.Ping, async () => ({}));
   addMethod(McpMethod.ToolsList, (params) => toolHandlers.list(params));
   // The requests worth cancelling: a running tool, a tasks/result waiting for its job.
@@ -83,16 +128,12 @@ export function installMcpFrontEnd(server: ToolServer, options: McpFrontEndOptio
   addMethod(McpMethod.TasksResult, (params, id) => cancellable.run(id, (scope) => taskHandlers.result(params, scope.signal)));
   addMethod(McpMethod.TasksCancel, (params) => taskHandlers.cancel(params));
   addMethod(McpMethod.TasksList, (params) => taskHandlers.list(params));
-  server.addNotificationHandler(McpMethod.Cancelled, (params) => cancellable.cancel(params));
+  notifications.set(McpMethod.Cancelled, (params) => cancellable.cancel(params));
 
   server.onJobUpdate((update: JobUpdate) => {
-    const notifications = tasks.onJobUpdate(update);
-    if (notifications.progress !== undefined) server.notify(McpMethod.Progress, notifications.progress);
-    if (notifications.status !== undefined) server.notify(McpMethod.TaskStatus, notifications.status);
+    const sent = tasks.onJobUpdate(update);
+    if (sent.progress !== undefined) server.notify(McpMethod.Progress, sent.progress);
+    if (sent.status !== undefined) server.notify(McpMethod.TaskStatus, sent.status);
   });
-
-  if (allowUnsigned) {
-    options.logger.warn('mcp_unsigned_allowed', { client_id: UNSIGNED_CLIENT_ID, note: 'unsigned MCP calls are trusted: whoever holds the pipe may call every tool' });
-  }
-  return { session, tasks };
+  return { session, tasks, methods, notifications };
 }

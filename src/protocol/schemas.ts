@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import * as precompiled from '../generated/protocolValidators';
+import ajvOptions from './ajvOptions.json';
 import type { ValidationIssue } from './errors';
 
 /** Where the checked-in schema files live, for the built package and for the sources alike. */
@@ -33,20 +36,40 @@ function readJson(file: string): JsonSchema {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as JsonSchema;
 }
 
-function compiled(ajv: Ajv, schema: JsonSchema): CompiledSchema {
-  const validate: ValidateFunction = ajv.compile(schema);
+/** A validator as a CompiledSchema; the schema document is read from `file` when asked for. */
+function compiledFrom(validate: ValidateFunction, file: string, document?: JsonSchema): CompiledSchema {
+  let schema = document;
   return {
-    schema,
+    get schema(): JsonSchema {
+      schema ??= readJson(file);
+      return schema;
+    },
     check(value: unknown): ValidationIssue[] {
       return validate(value) ? [] : toIssues(validate.errors);
     },
   };
 }
 
+/** The schema files of the protocol's messages, by the registry's names. */
+const PROTOCOL_FILES = {
+  envelope: 'envelope.schema.json',
+  response: 'response.schema.json',
+  jobStatus: 'job-status.schema.json',
+  keyring: 'keyring.schema.json',
+} as const;
+
+/** The Ajv options of the protocol's schemas, at build time and at run time alike. */
+export const PROTOCOL_AJV_OPTIONS: Readonly<Options> = ajvOptions.protocol as Options;
+
 /**
  * The protocol's own message schemas in `schemas/` (envelope, response,
- * job status, keyring), compiled once at start-up. Tool schemas are the
- * tools' own, compiled with the tool set (tools/schemaCompiler.ts).
+ * job status, keyring). Their validators are compiled at build time
+ * (scripts/generate-validators.js writes Ajv standalone code to
+ * src/generated/protocolValidators.ts), so a server starts without
+ * loading Ajv for them; they are compiled here at run time only for
+ * another schema directory, or when asked to (the tests compare the two).
+ * Tool schemas are the tools' own, compiled with the tool set
+ * (tools/schemaCompiler.ts).
  * Ajv runs with options that never modify the data (no defaults, no coercion,
  * no removal), `$data` off and `allErrors` off: the envelope is checked before
  * its signature is, so validation must leave it exactly as received, and a
@@ -59,27 +82,32 @@ export class SchemaRegistry {
   readonly keyring: CompiledSchema;
 
   /**
-   * @param options.checkAgainstMetaSchema also validate each schema against
-   *   the JSON Schema meta-schema (the test suite does; at start-up it would
-   *   cost a third of the compile time for files that do not change, and
-   *   strict mode still refuses unknown keywords).
+   * @param options.checkAgainstMetaSchema compile at run time and also
+   *   validate each schema against the JSON Schema meta-schema (the test
+   *   suite does; the build checks the files it compiles the same way).
+   * @param options.compileAtRuntime compile with Ajv now instead of using
+   *   the validators compiled at build time.
    */
-  constructor(schemaDir: string = SCHEMA_DIR, options: { checkAgainstMetaSchema?: boolean } = {}) {
-    const ajv = new Ajv({
-      strict: true,
-      allErrors: false,
-      $data: false,
-      useDefaults: false,
-      coerceTypes: false,
-      removeAdditional: false,
-      validateSchema: options.checkAgainstMetaSchema === true,
-      // Ajv's pass over the generated code saves nothing measurable on these
-      // small schemas at run time and costs about a fifth of the start-up compile.
-      code: { optimize: false },
-    });
-    this.envelope = compiled(ajv, readJson(path.join(schemaDir, 'envelope.schema.json')));
-    this.response = compiled(ajv, readJson(path.join(schemaDir, 'response.schema.json')));
-    this.jobStatus = compiled(ajv, readJson(path.join(schemaDir, 'job-status.schema.json')));
-    this.keyring = compiled(ajv, readJson(path.join(schemaDir, 'keyring.schema.json')));
+  constructor(schemaDir: string = SCHEMA_DIR, options: { checkAgainstMetaSchema?: boolean; compileAtRuntime?: boolean } = {}) {
+    const file = (name: keyof typeof PROTOCOL_FILES): string => path.join(schemaDir, PROTOCOL_FILES[name]);
+    if (schemaDir === SCHEMA_DIR && options.checkAgainstMetaSchema !== true && options.compileAtRuntime !== true) {
+      const built = precompiled as unknown as Record<keyof typeof PROTOCOL_FILES, ValidateFunction>;
+      this.envelope = compiledFrom(built.envelope, file('envelope'));
+      this.response = compiledFrom(built.response, file('response'));
+      this.jobStatus = compiledFrom(built.jobStatus, file('jobStatus'));
+      this.keyring = compiledFrom(built.keyring, file('keyring'));
+      return;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const AjvClass = (require('ajv') as typeof import('ajv')).default;
+    const ajv: Ajv = new AjvClass({ ...PROTOCOL_AJV_OPTIONS, validateSchema: options.checkAgainstMetaSchema === true });
+    const compile = (name: keyof typeof PROTOCOL_FILES): CompiledSchema => {
+      const document = readJson(file(name));
+      return compiledFrom(ajv.compile(document), file(name), document);
+    };
+    this.envelope = compile('envelope');
+    this.response = compile('response');
+    this.jobStatus = compile('jobStatus');
+    this.keyring = compile('keyring');
   }
 }

@@ -3,7 +3,6 @@
  * runs the whole `toolseal serve` lifecycle in the caller's process.
  */
 import type { KeyringDocument } from '../client/credentials';
-import { installMcpFrontEnd } from '../mcp';
 import { checkKeyring, KeyringError, loadKeyring, parseKeyring, type Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { createLogger, type Logger, type LogLevel } from '../server/logger';
@@ -12,6 +11,7 @@ import { SHUTDOWN_BUDGET_MS, type ServerSettings } from '../server/settings';
 import { ToolSetError } from '../tools/schemaCompiler';
 import type { Tool } from '../tools/tool';
 import { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch } from '../transport/burstDispatch';
+import { installDeferredMcpFrontEnd } from './mcpDeferred';
 import { reserveStdoutForProtocol } from './stdio';
 
 export type { KeyringDocument };
@@ -88,8 +88,9 @@ function buildServer(options: CreateServerOptions, streams: ServerStreams, logge
     { keyring, logger, settings: options.settings, schemas, tools: options.tools ?? [], exampleTools: options.exampleTools === true },
     streams,
   );
-  // MCP hosts use the same stdio; unsigned MCP calls only when allowed.
-  installMcpFrontEnd(server, { keyring, logger, allowUnsigned: options.allowUnsignedMcp === true });
+  // MCP hosts use the same stdio; unsigned MCP calls only when allowed. The
+  // front end's modules load with the first MCP message.
+  installDeferredMcpFrontEnd(server, { keyring, logger, allowUnsigned: options.allowUnsignedMcp === true });
   return server;
 }
 

@@ -94,8 +94,8 @@ function register(tool: Tool, protocol: boolean, index: number, compiler: ToolSc
   if (tool.annotations !== undefined && (typeof tool.annotations !== 'object' || tool.annotations === null || Array.isArray(tool.annotations))) {
     throw new ToolSetError(`${where}: annotations must be an object`);
   }
-  const input = compiler.compile(tool.inputSchema, `${where}: inputSchema`);
-  const output = compiler.compile(tool.outputSchema, `${where}: outputSchema`);
+  const input = compiler.prepare(tool.inputSchema, `${where}: inputSchema`);
+  const output = compiler.prepare(tool.outputSchema, `${where}: outputSchema`);
   const descriptor: ToolDescriptor = {
     name,
     description: tool.description,

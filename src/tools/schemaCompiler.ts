@@ -2,12 +2,21 @@
  * Compiles the JSON Schemas of tools, as users write them: draft 2020-12
  * (the default, as in MCP) or draft-07 (by `$schema`) side by side, with
  * `format` validated by ajv-formats. Each schema is checked against its
- * meta-schema and compiled once, when the tool set is built.
+ * meta-schema when the tool set is built, and compiled once.
+ *
+ * What a start-up pays for: the built-in tools' schemas are compiled at
+ * build time (scripts/generate-validators.js), so a server with only those
+ * never loads Ajv. A user's schema is compiled when the tool set is built
+ * (`compile`) or, for the tool registry, on its first use (`prepare`) when
+ * the checks made at start are known to find every problem the compilation
+ * would (see `deferrable`). The every-error validator, needed only to
+ * answer a value the first-error one refused, is always compiled on first use.
  */
-import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-import type { ValidationIssue } from '../protocol/errors';
+import type Ajv from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import * as builtinFirst from '../generated/builtinToolValidators';
+import { ErrorCode, ToolsealError, type ValidationIssue } from '../protocol/errors';
+import ajvOptions from '../protocol/ajvOptions.json';
 import { toIssues } from '../protocol/schemas';
 import type { Logger } from '../server/logger';
 import type { JsonSchemaObject } from './tool';
@@ -56,27 +65,58 @@ type Draft = '2020-12' | 'draft-07';
 interface DraftValidators {
   /** Stops at the first error: what every call runs. */
   readonly first: Ajv;
-  /** Collects every error: run only on values `first` refused. */
-  readonly all: Ajv;
+  /** Collects every error: run only on values `first` refused; made on first use. */
+  all(): Ajv;
+}
+
+/** A validator compiled when it is first needed; a compilation that fails keeps failing the same way. */
+type ValidatorSource = () => ValidateFunction;
+
+function once(compile: ValidatorSource): ValidatorSource {
+  let validate: ValidateFunction | undefined;
+  return () => (validate ??= compile());
 }
 
 /**
- * Ajv runs with options that never modify the data (no defaults, no
- * coercion, no removal) and `$data` off. Unknown keywords are not an error
- * (schemas from generators carry their own) but are logged at start-up, so
- * a misspelt keyword does not go unnoticed.
+ * The built-in tools' schemas (schemas/tools/) with the name of their
+ * validators in the modules generated at build time. Filled by
+ * `precompiledSchema`; keyed by the schema object itself, so that only
+ * the very documents that were compiled are matched.
  */
-function ajvOptions(allErrors: boolean, report: (level: 'warn' | 'error', message: string) => void): Options {
+const PRECOMPILED = new WeakMap<object, string>();
+
+/**
+ * Marks `schema` (a built-in tool's schema file, as required) as compiled at
+ * build time under `name` (its file name without `.schema.json`, `.` as `_`:
+ * `batch_sum_input`). Returns the schema.
+ */
+export function precompiledSchema<T extends object>(schema: T, name: string): T {
+  if (typeof (builtinFirst as Record<string, unknown>)[name] !== 'function') throw new Error(`no validator was compiled at build time for ${name}`);
+  PRECOMPILED.set(schema, name);
+  return schema;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The every-error validators of the built-in tools, loaded with the first value one of them must explain. */
+function builtinAll(name: string): ValidateFunction {
+  const all = require('../generated/builtinToolValidatorsAll') as Record<string, ValidateFunction>;
+  return all[name]!;
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * Ajv runs with options that never modify the data (no defaults, no
+ * coercion, no removal) and `$data` off (src/protocol/ajvOptions.json, which
+ * the build uses too). Unknown keywords are not an error (schemas from
+ * generators carry their own) but are logged at start-up, so a misspelt
+ * keyword does not go unnoticed.
+ */
+export const TOOL_AJV_OPTIONS: Readonly<Options> = ajvOptions.tools as Options;
+
+function toolAjvOptions(allErrors: boolean, report: (level: 'warn' | 'error', message: string) => void): Options {
   return {
+    ...TOOL_AJV_OPTIONS,
     allErrors,
-    strict: false,
-    strictSchema: 'log',
-    validateSchema: false,
-    useDefaults: false,
-    coerceTypes: false,
-    removeAdditional: false,
-    $data: false,
-    code: { optimize: false },
     logger: {
       log: () => undefined,
       warn: (...args: unknown[]) => report('warn', args.map(String).join(' ')),
@@ -84,6 +124,28 @@ function ajvOptions(allErrors: boolean, report: (level: 'warn' | 'error', messag
     },
   };
 }
+
+/** The draft `schema` declares by `$schema` (2020-12 when it declares none). */
+function draftOf(schema: JsonSchemaObject, where: string): Draft {
+  const declared = schema.$schema;
+  if (declared === undefined || (typeof declared === 'string' && DRAFT_2020_12.test(declared))) return '2020-12';
+  if (typeof declared === 'string' && DRAFT_07.test(declared)) return 'draft-07';
+  throw new ToolSetError(`${where} has $schema ${JSON.stringify(declared)} at /$schema: draft 2020-12 (the default) and draft-07 are supported`);
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** The meta-schema validator of a draft, compiled at build time (src/generated/metaSchemaValidators.ts). */
+function metaSchemaValidator(draft: Draft): ValidateFunction {
+  const meta = require('../generated/metaSchemaValidators') as Record<'draft2020' | 'draft07', ValidateFunction>;
+  return draft === '2020-12' ? meta.draft2020 : meta.draft07;
+}
+
+/** Whether ajv-formats (as added to every tool Ajv instance) knows the format `name`. */
+function isKnownFormat(name: string): boolean {
+  const { fullFormats } = require('ajv-formats/dist/formats') as typeof import('ajv-formats/dist/formats');
+  return Object.hasOwn(fullFormats, name);
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Compiles tool schemas; one instance per tool set. */
 export class ToolSchemaCompiler {
@@ -111,6 +173,21 @@ export class ToolSchemaCompiler {
    *   meta-schema (the message has the JSON pointer) or cannot be compiled.
    */
   compile(schema: unknown, where: string): ToolSchema {
+    return this.build(schema, where, false);
+  }
+
+  /**
+   * Like `compile`, except that a schema whose compilation cannot fail once
+   * the checks made here have passed (see `deferrable`) is compiled on its
+   * first use: a server with many tools starts without compiling the schemas
+   * of tools nobody has called yet. Every schema `compile` would refuse is
+   * refused here too, with the same message.
+   */
+  prepare(schema: unknown, where: string): ToolSchema {
+    return this.build(schema, where, true);
+  }
+
+  private build(schema: unknown, where: string, defer: boolean): ToolSchema {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       throw new ToolSetError(`${where} must be a JSON Schema object`);
     }
@@ -118,58 +195,185 @@ export class ToolSchemaCompiler {
     if (document.type !== 'object') {
       throw new ToolSetError(`${where} must be an object schema: /type must be "object"`);
     }
-    const validators = this.validatorsFor(document, where);
-    this.current = where;
-    if (!validators.first.validateSchema(document)) {
-      const first = (validators.first.errors ?? [])[0];
+    const builtin = PRECOMPILED.get(document);
+    if (builtin !== undefined) {
+      const first = (builtinFirst as unknown as Record<string, ValidateFunction>)[builtin]!;
+      return toolSchema(document, () => first, once(() => builtinAll(builtin)));
+    }
+    const draft = draftOf(document, where);
+    // The meta-schema check, compiled at build time (Ajv's validateSchema, without compiling a meta-schema here).
+    const meta = metaSchemaValidator(draft);
+    if (!meta(document)) {
+      const first = (meta.errors ?? [])[0];
       const pointer = first?.instancePath || '/';
       throw new ToolSetError(`${where} is not a valid JSON Schema at ${pointer}: ${first?.message ?? 'invalid'}`);
     }
-    let first: ValidateFunction;
-    let all: ValidateFunction;
-    try {
-      first = validators.first.compile(document);
-      all = validators.all.compile(document);
-    } catch (err) {
-      throw new ToolSetError(`${where} cannot be compiled: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      this.current = '';
+    const compileWith = (allErrors: boolean) => (): ValidateFunction => {
+      const validators = this.validatorsFor(draft);
+      this.current = where;
+      try {
+        return (allErrors ? validators.all() : validators.first).compile(document);
+      } catch (err) {
+        throw new ToolSetError(`${where} cannot be compiled: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        this.current = '';
+      }
+    };
+    const all = once(compileWith(true));
+    if (defer && deferrable(document, isKnownFormat)) {
+      return toolSchema(document, once(this.failingAsInternal(compileWith(false), where)), all);
     }
-    return {
-      schema: document,
-      check: (value) => (first(value) ? [] : toIssues(first.errors)),
-      checkAll: (value) => {
-        if (countValues(value, MAX_VALUES_FOR_ALL_ISSUES) > MAX_VALUES_FOR_ALL_ISSUES) {
-          return first(value) ? [] : toIssues(first.errors);
-        }
-        return all(value) ? [] : toIssues(capped(all.errors));
-      },
+    const first = compileWith(false)();
+    return toolSchema(document, () => first, all);
+  }
+
+  /**
+   * A deferred compilation that fails anyway (which `deferrable` rules out)
+   * is logged and answers the call -32603, not a ToolSetError, since the
+   * server is running by then.
+   */
+  private failingAsInternal(compile: ValidatorSource, where: string): ValidatorSource {
+    return () => {
+      try {
+        return compile();
+      } catch (err) {
+        this.logger.error('tool_schema_error', { schema: where, message: err instanceof Error ? err.message : String(err) });
+        throw new ToolsealError(ErrorCode.InternalError, 'Internal error');
+      }
     };
   }
 
-  private validatorsFor(schema: JsonSchemaObject, where: string): DraftValidators {
-    const declared = schema.$schema;
-    let draft: Draft;
-    if (declared === undefined || (typeof declared === 'string' && DRAFT_2020_12.test(declared))) draft = '2020-12';
-    else if (typeof declared === 'string' && DRAFT_07.test(declared)) draft = 'draft-07';
-    else {
-      throw new ToolSetError(
-        `${where} has $schema ${JSON.stringify(declared)} at /$schema: draft 2020-12 (the default) and draft-07 are supported`,
-      );
-    }
+  /** The Ajv instances of a draft, made (and Ajv loaded) for the first schema of that draft compiled here. */
+  private validatorsFor(draft: Draft): DraftValidators {
     let validators = this.drafts.get(draft);
     if (validators === undefined) {
       // Ajv's 2020-12 and draft-07 vocabularies cannot share one instance.
+      // Ajv is loaded here, for the first schema that was not compiled at build time.
+      /* eslint-disable @typescript-eslint/no-require-imports */
       const make = (allErrors: boolean): Ajv => {
-        const options = ajvOptions(allErrors, (level, message) => this.report(level, message));
-        const ajv = draft === '2020-12' ? new Ajv2020(options) : new Ajv(options);
-        addFormats(ajv);
+        const options = toolAjvOptions(allErrors, (level, message) => this.report(level, message));
+        const ajv: Ajv = draft === '2020-12' ? new (require('ajv/dist/2020') as typeof import('ajv/dist/2020')).default(options) : new (require('ajv') as typeof import('ajv')).default(options);
+        (require('ajv-formats') as typeof import('ajv-formats')).default(ajv);
         return ajv;
       };
-      validators = { first: make(false), all: make(true) };
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      let all: Ajv | undefined;
+      validators = { first: make(false), all: () => (all ??= make(true)) };
       this.drafts.set(draft, validators);
     }
     return validators;
+  }
+}
+
+/** A ToolSchema over its two validators, each made when first needed. */
+function toolSchema(schema: JsonSchemaObject, first: ValidatorSource, all: ValidatorSource): ToolSchema {
+  return {
+    schema,
+    check: (value) => {
+      const validate = first();
+      return validate(value) ? [] : toIssues(validate.errors);
+    },
+    checkAll: (value) => {
+      if (countValues(value, MAX_VALUES_FOR_ALL_ISSUES) > MAX_VALUES_FOR_ALL_ISSUES) {
+        const validate = first();
+        return validate(value) ? [] : toIssues(validate.errors);
+      }
+      const validate = all();
+      return validate(value) ? [] : toIssues(capped(validate.errors));
+    },
+  };
+}
+
+/** Keywords whose value is data, not a schema: nothing below them is looked at. */
+const DATA_KEYWORDS = new Set([
+  'type', 'enum', 'const', 'required', 'title', 'description', '$comment', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly',
+  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength',
+  'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'minContains', 'maxContains', 'dependentRequired',
+]);
+/** Keywords of draft 2019-09 on, which Ajv's draft-07 instance does not know. */
+const NOT_IN_DRAFT_07 = new Set(['dependentRequired', 'dependentSchemas', 'minContains', 'maxContains', 'prefixItems']);
+/** Keywords whose value is one schema. */
+const SCHEMA_KEYWORDS = new Set(['additionalProperties', 'contains', 'not', 'if', 'then', 'else', 'propertyNames']);
+/** Keywords whose value maps names to schemas. */
+const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+/** Keywords whose value is a list of schemas. */
+const SCHEMA_LIST_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
+
+/**
+ * Whether compiling `root` (which passed its meta-schema) can be left to
+ * its first use: it uses only the keywords above (so Ajv has no unknown
+ * keyword to warn about at start), formats Ajv knows, patterns that are
+ * regular expressions with the `u` flag, and `$ref`s that are
+ * JSON Pointers within the document to a schema in it (no `$id`, anchors,
+ * dynamic or remote references, and, in draft-07, nothing beside a `$ref`,
+ * which Ajv would warn about). For such a schema the meta-schema check
+ * finds everything the compilation would; any other is compiled at start,
+ * so that its problems and warnings are reported there.
+ */
+export function deferrable(root: JsonSchemaObject, knownFormat: (name: string) => boolean): boolean {
+  const draft07 = declaresDraft07(root.$schema);
+  const schemaPointers = new Set<string>();
+  const refs: string[] = [];
+  const visit = (node: unknown, pointer: string, isRoot: boolean): boolean => {
+    if (typeof node === 'boolean') {
+      schemaPointers.add(pointer);
+      return true;
+    }
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return false;
+    schemaPointers.add(pointer);
+    const record = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      const at = `${pointer}/${escapePointer(key)}`;
+      if (key === '$schema' && isRoot) continue;
+      if (draft07 && NOT_IN_DRAFT_07.has(key)) return false;
+      if (key === '$ref') {
+        if (typeof value !== 'string' || (draft07 && Object.keys(record).length > 1)) return false;
+        refs.push(value);
+      } else if (key === 'format') {
+        if (typeof value !== 'string' || !knownFormat(value)) return false;
+      } else if (key === 'pattern') {
+        if (typeof value !== 'string' || !isRegExp(value)) return false;
+      } else if (DATA_KEYWORDS.has(key)) {
+        continue;
+      } else if (SCHEMA_KEYWORDS.has(key) || (key === 'items' && !Array.isArray(value)) || (key === 'additionalItems' && draft07)) {
+        if (!visit(value, at, false)) return false;
+      } else if (SCHEMA_MAP_KEYWORDS.has(key)) {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        if (key === 'patternProperties' && !Object.keys(value).every(isRegExp)) return false;
+        for (const [name, sub] of Object.entries(value)) if (!visit(sub, `${at}/${escapePointer(name)}`, false)) return false;
+      } else if (SCHEMA_LIST_KEYWORDS.has(key) || (key === 'items' && draft07)) {
+        if (!Array.isArray(value)) return false;
+        for (let i = 0; i < value.length; i++) if (!visit(value[i], `${at}/${i}`, false)) return false;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!visit(root, '', true)) return false;
+  return refs.every((ref) => ref.startsWith('#') && schemaPointers.has(pointerOf(ref.slice(1))));
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Whether Ajv can compile `pattern` (as it does, with the `u` flag). */
+function isRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A `$ref` fragment as a JSON Pointer in the form `deferrable` records (`~0`/`~1` escapes kept, percent-escapes decoded); '' for the root. */
+function pointerOf(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return '\u0000not a pointer';
   }
 }
 

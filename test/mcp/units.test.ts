@@ -15,6 +15,8 @@ import { advertisesOutputSchema, isOpenObjectSchema, mcpSchema, toMcpTool } from
 import { CancellableRequests, RequestCancelledError } from '../../src/mcp/cancellation';
 import { MCP_ERROR_CODES, toMcpError } from '../../src/mcp/errors';
 import type { McpTask } from '../../src/mcp/types';
+import { MCP_NOTIFICATION_METHODS, MCP_REQUEST_METHODS } from '../../src/mcp/frontEnd';
+import { DEFERRED_MCP_NOTIFICATIONS, DEFERRED_MCP_REQUESTS } from '../../src/serve/mcpDeferred';
 import { ErrorCode as SdkErrorCode } from '@modelcontextprotocol/sdk/types.js';
 
 describe('version negotiation', () => {
@@ -398,5 +400,12 @@ describe('cancellable requests', () => {
     requests.cancel({ requestId: 't' });
     expect(signal.aborted).toBe(false);
     await running;
+  });
+});
+
+describe('the MCP front end as createServer installs it (loaded with the first MCP message)', () => {
+  it('is installed for every method and notification of the front end', () => {
+    expect([...DEFERRED_MCP_REQUESTS].sort()).toEqual([...MCP_REQUEST_METHODS].sort());
+    expect([...DEFERRED_MCP_NOTIFICATIONS].sort()).toEqual([...MCP_NOTIFICATION_METHODS].sort());
   });
 });

@@ -1,5 +1,5 @@
 import { createLogger } from '../../src/server/logger';
-import { MAX_REPORTED_ISSUES, MAX_VALUES_FOR_ALL_ISSUES, ToolSchemaCompiler, ToolSetError } from '../../src/tools/schemaCompiler';
+import { deferrable, MAX_REPORTED_ISSUES, MAX_VALUES_FOR_ALL_ISSUES, ToolSchemaCompiler, ToolSetError } from '../../src/tools/schemaCompiler';
 
 function compilerWithLog(): { compiler: ToolSchemaCompiler; lines: any[] } {
   const lines: any[] = [];
@@ -66,4 +66,79 @@ describe('ToolSchemaCompiler', () => {
     const warnings = lines.filter((l) => l.event === 'tool_schema_warning');
     expect(warnings).toEqual([{ ts: expect.any(String), level: 'warn', event: 'tool_schema_warning', schema: 'tool u: inputSchema', message: 'strict mode: unknown keyword: "x-ui"' }]);
   });
+
+  describe('prepare (the registry\'s way: compiled on first use when nothing can go wrong later)', () => {
+    const refused = (compiler: ToolSchemaCompiler, schema: unknown): string => {
+      try {
+        compiler.prepare(schema, 'tool t: inputSchema');
+      } catch (err) {
+        expect(err).toBeInstanceOf(ToolSetError);
+        return (err as Error).message;
+      }
+      throw new Error('not refused');
+    };
+
+    it('refuses at once everything compile refuses, with the same message', () => {
+      const { compiler } = compilerWithLog();
+      const bad: unknown[] = [
+        [],
+        { type: 'string' },
+        { type: 'object', properties: { a: { type: 'integer', maximum: 'ten' } } },
+        { $schema: 'https://json-schema.org/draft/2019-09/schema', type: 'object' },
+        { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } },
+        { type: 'object', properties: { a: { type: 'string', format: 'no-such-format' } } },
+        { type: 'object', properties: { a: { type: 'string', pattern: '(' } } },
+        { type: 'object', patternProperties: { '[': { type: 'string' } } },
+      ];
+      for (const schema of bad) {
+        let expected = '';
+        try {
+          compilerWithLog().compiler.compile(schema, 'tool t: inputSchema');
+        } catch (err) {
+          expected = (err as Error).message;
+        }
+        expect(expected).not.toBe('');
+        expect(refused(compiler, schema)).toBe(expected);
+      }
+    });
+
+    it('logs unknown keywords at once, as compile does', () => {
+      const { compiler, lines } = compilerWithLog();
+      compiler.prepare({ type: 'object', 'x-ui': 'wide' }, 'tool u: inputSchema');
+      expect(lines.filter((l) => l.event === 'tool_schema_warning').map((l) => l.message)).toEqual(['strict mode: unknown keyword: "x-ui"']);
+    });
+
+    it('checks values like compile, draft 2020-12 and draft-07, with formats and references', () => {
+      const { compiler } = compilerWithLog();
+      const schema = {
+        type: 'object',
+        required: ['at'],
+        properties: { at: { $ref: '#/$defs/when' }, tags: { type: 'array', items: { type: 'string' }, maxItems: 2 }, n: { enum: [1, 2] } },
+        $defs: { when: { type: 'string', format: 'date-time' } },
+      };
+      expect(deferrable(schema, () => true)).toBe(true);
+      const prepared = compiler.prepare(schema, 'p');
+      const compiled = compilerWithLog().compiler.compile(schema, 'c');
+      for (const value of [{ at: '2026-12-02T10:00:00Z' }, { at: 'yesterday' }, { at: '2026-12-02T10:00:00Z', tags: ['a', 'b', 'c'], n: 3 }, {}]) {
+        expect(prepared.check(value)).toEqual(compiled.check(value));
+        expect(prepared.checkAll(value)).toEqual(compiled.checkAll(value));
+      }
+      const legacy = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { at: { type: 'array', items: [{ type: 'integer' }], additionalItems: false } } };
+      expect(deferrable(legacy, () => true)).toBe(true);
+      expect(compiler.prepare(legacy, 'l').check({ at: [1, 2] })[0]?.path).toBe('/at');
+    });
+
+    it('leaves to start-up (compiles at once) what it cannot vouch for', () => {
+      const known = (): boolean => true;
+      expect(deferrable({ type: 'object', 'x-ui': 1 }, known)).toBe(false);
+      expect(deferrable({ type: 'object', $id: 'urn:x' }, known)).toBe(false);
+      expect(deferrable({ type: 'object', properties: { a: { $ref: 'other.json' } } }, known)).toBe(false);
+      expect(deferrable({ type: 'object', properties: { a: { $ref: '#/properties' } } }, known)).toBe(false);
+      expect(deferrable({ type: 'object', properties: { a: { $ref: '#' } } }, known)).toBe(true);
+      expect(deferrable({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: { a: { $ref: '#', description: 'x' } } }, known)).toBe(false);
+      expect(deferrable({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', dependentRequired: {} }, known)).toBe(false);
+      expect(deferrable({ type: 'object', properties: { a: { format: 'x' } } }, () => false)).toBe(false);
+    });
+  });
 });
+

@@ -2,6 +2,7 @@ import type { BatchSumInput, BatchSumOutput } from '../../generated/schemas';
 import { ErrorCode, ToolsealError } from '../../protocol/errors';
 import { exactSum } from '../exactSum';
 import { defineTool } from '../tool';
+import { toolSchemaFile } from './schemaFiles';
 
 /** An example tool: exact summation. */
 export const batchSum = defineTool<BatchSumInput, BatchSumOutput>({
@@ -9,8 +10,8 @@ export const batchSum = defineTool<BatchSumInput, BatchSumOutput>({
   description:
     'Adds 1 to 100000 numbers exactly: the total is the correctly rounded sum (like Python math.fsum), ' +
     'so [1e16, 1, -1e16] sums to 1 and ten 0.1s to 1. Returns the count and the total.',
-  inputSchema: require('../../../schemas/tools/batch_sum.input.schema.json'),
-  outputSchema: require('../../../schemas/tools/batch_sum.output.schema.json'),
+  inputSchema: toolSchemaFile('batch_sum', 'input'),
+  outputSchema: toolSchemaFile('batch_sum', 'output'),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   run: ({ numbers }) => {
     const total = exactSum(numbers);

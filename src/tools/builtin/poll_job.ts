@@ -1,5 +1,6 @@
 import type { PollJobInput, PollJobOutput } from '../../generated/schemas';
 import { defineTool, type Tool } from '../tool';
+import { toolSchemaFile } from './schemaFiles';
 import { jobReply, unknownJob } from '../jobReply';
 import type { ProtocolServices } from './services';
 
@@ -9,8 +10,8 @@ export function pollJobTool(server: ProtocolServices): Tool<PollJobInput, PollJo
     description:
       "Returns a job's status (running, done, error or cancelled) and, once done, its result. " +
       'Only the client that started a job can see it; finished jobs stay pollable for a while (the job TTL).',
-    inputSchema: require('../../../schemas/tools/poll_job.input.schema.json'),
-    outputSchema: require('../../../schemas/tools/poll_job.output.schema.json'),
+    inputSchema: toolSchemaFile('poll_job', 'input'),
+    outputSchema: toolSchemaFile('poll_job', 'output'),
     annotations: { readOnlyHint: true, openWorldHint: false },
     run: async ({ job_id }, ctx) => {
       const job = await server.jobs.get(job_id, ctx.clientId);

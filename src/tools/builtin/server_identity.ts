@@ -1,6 +1,7 @@
 import type { ServerIdentityInput, ServerIdentityOutput } from '../../generated/schemas';
 import { PROTOCOL_VERSION } from '../../protocol/wire';
 import { defineTool, type Tool } from '../tool';
+import { toolSchemaFile } from './schemaFiles';
 import type { ProtocolServices } from './services';
 
 export function serverIdentityTool(server: ProtocolServices): Tool<ServerIdentityInput, ServerIdentityOutput> {
@@ -9,8 +10,8 @@ export function serverIdentityTool(server: ProtocolServices): Tool<ServerIdentit
     description:
       "Returns this server's id, a fingerprint of its signing key (16 hex chars, safe to show) and its capabilities. " +
       'Call it first to check which server you are talking to.',
-    inputSchema: require('../../../schemas/tools/server_identity.input.schema.json'),
-    outputSchema: require('../../../schemas/tools/server_identity.output.schema.json'),
+    inputSchema: toolSchemaFile('server_identity', 'input'),
+    outputSchema: toolSchemaFile('server_identity', 'output'),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     run: () => ({
       server_id: server.serverId,
