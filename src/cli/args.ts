@@ -2,6 +2,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
+/** What a subcommand module exports. */
+export interface CommandModule {
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
 /** A command-line mistake: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import type { CommandModule } from './main';
 import { ClientErrorCode, ServerError } from '../client/errors';
 import type { SecurityEvent } from '../client/toolClient';
 import { ToolClient } from '../client/toolClient';
@@ -7,7 +6,7 @@ import { ToolsealError } from '../protocol/errors';
 import type { KeyringDocument } from '../client/credentials';
 import { KeyringError, locateKeyring, parseKeyringText } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
-import { integerOption, parseCommandLine, UsageError } from './args';
+import { integerOption, parseCommandLine, UsageError, type CommandModule } from './args';
 import { flushed, writeJsonLine } from './output';
 
 const DEFAULT_TIMEOUT_MS = 60_000;

@@ -1,9 +1,8 @@
-import type { CommandModule } from './main';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SERVER_ID, GENERATED_SECRET_BYTES, generateKeyring } from '../protocol/keyring';
-import { integerOption, parseCommandLine, UsageError } from './args';
+import { integerOption, parseCommandLine, UsageError, type CommandModule } from './args';
 import { flushed } from './output';
 
 const MAX_CLIENTS = 1000;

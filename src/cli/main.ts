@@ -1,12 +1,8 @@
 #!/usr/bin/env node
 import { packageVersion } from '../version';
-import { UsageError } from './args';
+import { UsageError, type CommandModule } from './args';
 
-/** What a subcommand module exports. */
-export interface CommandModule {
-  usage: string;
-  run(argv: string[]): Promise<number>;
-}
+export type { CommandModule } from './args';
 
 /** A subcommand: a one-line summary, and its module, loaded only when it runs. */
 export interface Command {

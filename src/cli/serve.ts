@@ -1,4 +1,3 @@
-import type { CommandModule } from './main';
 import { createServer } from '../serve/createServer';
 import { reserveStdoutForProtocol } from '../serve/stdio';
 import { isLogLevel, LOG_LEVELS } from '../server/logger';
@@ -7,7 +6,7 @@ import { loadToolModules } from '../tools/modules';
 import { ToolSetError } from '../tools/schemaCompiler';
 import type { Tool } from '../tools/tool';
 import { DEFAULT_MAX_DISPATCH_BURST } from '../transport/burstDispatch';
-import { integerOption, parseCommandLine, UsageError } from './args';
+import { integerOption, parseCommandLine, UsageError, type CommandModule } from './args';
 
 export const SERVE_USAGE = `Usage: toolseal serve [options]
 

@@ -1,11 +1,10 @@
-import type { CommandModule } from './main';
 import * as readline from 'node:readline';
 import { resolveCredentials } from '../client/credentials';
 import { defaultSchemas, signEnvelope } from '../client/envelopes';
 import { ToolsealError } from '../protocol/errors';
 import { KeyringError } from '../protocol/keyring';
 import { CALL_METHOD } from '../protocol/wire';
-import { parseCommandLine, UsageError } from './args';
+import { parseCommandLine, UsageError, type CommandModule } from './args';
 import { flushed, writeJsonLine } from './output';
 
 export const SIGN_USAGE = `Usage: toolseal sign --keys FILE [--client ID] [--id-prefix P]

@@ -1,11 +1,10 @@
-import type { CommandModule } from './main';
 import { createLogger } from '../server/logger';
 import { EXAMPLE_TOOLS, protocolToolsForListing } from '../tools/builtin';
 import { formatTools, isToolFormat, toMcpListing, TOOL_FORMATS } from '../tools/formats';
 import { loadToolModules } from '../tools/modules';
 import { ToolRegistry } from '../tools/registry';
 import { ToolSetError } from '../tools/schemaCompiler';
-import { parseCommandLine, UsageError } from './args';
+import { parseCommandLine, UsageError, type CommandModule } from './args';
 import { flushed } from './output';
 
 export const TOOLS_USAGE = `Usage: toolseal tools [--tools PATH]... [--format FORMAT] [--include-protocol-tools]

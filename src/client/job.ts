@@ -10,7 +10,7 @@ import type { JobStatusUpdate, VerifiedResponse } from './envelopes';
 import { ClientErrorCode, ServerError } from './errors';
 import type { Event } from './events';
 import { SeqOrder } from './sequencer';
-import type { CallOptions } from './toolClient';
+import type { CallOptions } from './options';
 
 /** Where a job is in its lifecycle, as far as the client knows. */
 export type JobPhase = 'accepted' | JobStatusState;

@@ -97,51 +97,45 @@ export class CallPipeline {
 
   private handleNow(params: unknown): Eventually<Response> {
     // Each step's "later" branch builds its closure only when it is taken.
-    const call = this.authenticateNow(params);
-    return isPending(call) ? call.then((verified) => this.dispatchNow(verified)) : this.dispatchNow(call);
+    const call = this.authenticate(params);
+    return isPending(call) ? call.then((verified) => this.execute(verified)) : this.execute(call);
   }
 
   /** handleNow plus one debug line per call: who, what, the outcome code (0 for an answer) and how long it took. */
   private handleLogged(params: unknown): Eventually<Response> {
+    return this.withCallLine(() => callIdentity(params), () => this.handleNow(params));
+  }
+
+  /**
+   * Steps 6-8 for a call a front end authenticated (an MCP `tools/call`):
+   * tool, args, execution; failures carry a signed `data.response`. At
+   * debug level it logs the call's line, naming the front end.
+   */
+  dispatch(call: CallRequest, options?: DispatchOptions): Eventually<Response> {
+    if (!this.logsCalls) return this.execute(call, options);
+    const identity = (): Record<string, unknown> => ({ request_id: call.requestId, client_id: call.clientId, tool: call.tool, via: options?.origin ?? 'front end' });
+    return this.withCallLine(identity, () => this.execute(call, options));
+  }
+
+  /** Runs `run` and logs the call's debug line once it has answered or failed. */
+  private withCallLine<T>(identity: () => Record<string, unknown>, run: () => Eventually<T>): Eventually<T> {
     const started = performance.now();
-    const done = (code: number): void => this.logCall(callIdentity(params), started, code);
     const failed = (err: unknown): never => {
-      done(outcomeCode(err));
+      this.logCall(identity(), started, outcomeCode(err));
       throw err;
     };
     try {
-      const response = this.handleNow(params);
-      if (!isPending(response)) {
-        done(0);
-        return response;
+      const answer = run();
+      if (!isPending(answer)) {
+        this.logCall(identity(), started, 0);
+        return answer;
       }
-      return response.then((settled) => {
-        done(0);
+      return answer.then((settled) => {
+        this.logCall(identity(), started, 0);
         return settled;
       }, failed);
     } catch (err) {
       return failed(err);
-    }
-  }
-
-  /** Steps 1-5: shape, signature, server id, freshness, replay. Returns the verified call. */
-  async authenticate(params: unknown): Promise<CallRequest> {
-    return this.authenticateNow(params);
-  }
-
-  /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
-  async dispatch(call: CallRequest, options?: DispatchOptions): Promise<Response> {
-    if (!this.logsCalls) return this.dispatchNow(call, options);
-    // A front end's calls (it authenticated them): the same debug line as handleLogged, from step 6 on, naming the front end.
-    const started = performance.now();
-    const identity = { request_id: call.requestId, client_id: call.clientId, tool: call.tool, via: options?.origin ?? 'front end' };
-    try {
-      const response = await this.dispatchNow(call, options);
-      this.logCall(identity, started, 0);
-      return response;
-    } catch (err) {
-      this.logCall(identity, started, outcomeCode(err));
-      throw err;
     }
   }
 
@@ -150,7 +144,12 @@ export class CallPipeline {
     this.deps.logger.debug('call', { ...identity, code, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 });
   }
 
-  private authenticateNow(params: unknown): Eventually<CallRequest> {
+  /**
+   * Steps 1-5: shape, signature, server id, freshness, replay. Returns the
+   * verified call; synchronous (a value or a throw) when the replay store
+   * is, a promise otherwise. Refusals are logged at info.
+   */
+  authenticate(params: unknown): Eventually<CallRequest> {
     if (!this.logsRefusals) return this.authenticateChecked(params);
     try {
       const call = this.authenticateChecked(params);
@@ -195,7 +194,8 @@ export class CallPipeline {
     return fromWireEnvelope(envelope);
   }
 
-  private dispatchNow(call: CallRequest, options?: DispatchOptions): Eventually<Response> {
+  /** Steps 6-8: tool, args, execution; failures carry a signed `data.response`. */
+  private execute(call: CallRequest, options?: DispatchOptions): Eventually<Response> {
     try {
       const tool = this.lookupTool(call);
       validateArgs(tool, call.args);

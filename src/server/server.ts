@@ -9,14 +9,15 @@ import { CALL_METHOD, JOB_STATUS_METHOD } from '../protocol/wire';
 import { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES, protocolTools } from '../tools/builtin';
 import { ToolRegistry } from '../tools/registry';
 import type { Tool } from '../tools/tool';
-import { NewlineConnection, type RequestId } from '../transport/connection';
+import { NewlineConnection } from '../transport/connection';
+import type { RequestId } from '../transport/requestId';
 import type { Logger } from './logger';
 import { CallPipeline } from './pipeline';
 import { MemoryReplayStore, type ReplayStore } from './replayStore';
 import { DEFAULT_SETTINGS, SHUTDOWN_BUDGET_MS, type ServerSettings } from './settings';
 import { ServerSigner } from './signer';
 
-export type { RequestId } from '../transport/connection';
+export type { RequestId } from '../transport/requestId';
 
 /** What a server is built from; everything but the keyring has a default. */
 export interface ToolServerOptions {

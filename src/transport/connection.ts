@@ -30,9 +30,9 @@ import { FramingErrorCode, type RejectedLine } from './messageParser';
 import { NewlineMessageReader } from './newlineReader';
 import { NewlineMessageWriter } from './newlineWriter';
 import { NumberQueue } from './numberQueue';
+import type { RequestId } from './requestId';
 
-/** A JSON-RPC request id. */
-export type RequestId = string | number;
+export type { RequestId } from './requestId';
 
 /** Bounds on the read-but-not-dispatched queue: past either `high` bound reading pauses until both `low` bounds are met. */
 export interface BacklogLimits {

@@ -1,5 +1,6 @@
 import { createLogger } from '../../src/server/logger';
-import { deferrable, MAX_REPORTED_ISSUES, MAX_VALUES_FOR_ALL_ISSUES, ToolSchemaCompiler, ToolSetError } from '../../src/tools/schemaCompiler';
+import { deferrable } from '../../src/tools/deferredCompile';
+import { MAX_REPORTED_ISSUES, MAX_VALUES_FOR_ALL_ISSUES, ToolSchemaCompiler, ToolSetError } from '../../src/tools/schemaCompiler';
 
 function compilerWithLog(): { compiler: ToolSchemaCompiler; lines: any[] } {
   const lines: any[] = [];
