@@ -4,6 +4,7 @@
  * official SDKs' types, with no cast.
  */
 import type Anthropic from '@anthropic-ai/sdk';
+import type { Tool as McpSdkTool } from '@modelcontextprotocol/sdk/types.js';
 import type { ChatCompletionMessageParam, ChatCompletionTool, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
 import type { FunctionTool, ResponseInputItem, Tool as ResponsesTool } from 'openai/resources/responses/responses';
 import {
@@ -40,3 +41,6 @@ export const chatMessages: ChatCompletionMessageParam[] = [toOpenAiToolMessage('
 export const responsesItem: ResponseInputItem = toOpenAiFunctionCallOutput('call_1', outcome);
 export const anthropicBlock: Anthropic.ToolResultBlockParam = toAnthropicToolResult('toolu_1', outcome);
 export const anthropicMessage: Anthropic.MessageParam = { role: 'user', content: [toAnthropicToolResult('toolu_1', outcome)] };
+
+// The MCP format, against the MCP SDK's Tool (what tools/list answers).
+export const mcpTools: McpSdkTool[] = formatTools(descriptors, 'mcp');
