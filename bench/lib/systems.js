@@ -33,7 +33,7 @@ const children = require('./children');
  * all run in it.
  * - V8 flags: none by default: the comparison runs with V8's defaults.
  *   `BENCH_HARNESS_FLAGS=1` sets `--no-allocation-site-pretenuring` (see the
- *   README, "Throughput in a host process"), and the tables say so. With
+ *   docs/client.md, "Throughput in a host process"), and the tables say so. With
  *   many calls in flight, V8's allocation-site pretenuring may decide that
  *   a client's per-call objects (envelopes, parsed answers, promises) live
  *   long and allocate them in the old generation, where they die.

@@ -12,7 +12,7 @@
  * The change goes through vscode-jsonrpc's runtime abstraction (`RAL`), which
  * is process-wide: it applies to every connection in this process that uses
  * this copy of vscode-jsonrpc. `toolseal serve` installs it for its own
- * process; a host that owns its process may install it too (see README).
+ * process; a host that owns its process may install it too (see docs/client.md, "Throughput in a host process").
  */
 import { RAL, type Disposable } from 'vscode-jsonrpc/node';
 

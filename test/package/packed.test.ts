@@ -292,9 +292,9 @@ it('gives ES modules every export as a named export', () => {
   expect(seen).toEqual({ types: ['function', 'function', 'function'], same: true, missing: [] });
 });
 
-it('installs only what it needs: dist and schemas, with its dependencies', () => {
+it('installs only what it needs: dist, schemas and the docs the README links to, with its dependencies', () => {
   const installed = path.join(app, 'node_modules', 'toolseal');
-  expect(fs.readdirSync(installed).sort()).toEqual(expect.arrayContaining(['dist', 'package.json', 'schemas']));
+  expect(fs.readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'dist', 'docs', 'package.json', 'schemas']);
   for (const dep of ['ajv', 'ajv-formats', 'json-canonicalize', 'vscode-jsonrpc']) {
     expect(fs.existsSync(path.join(app, 'node_modules', dep, 'package.json'))).toBe(true);
   }
