@@ -31,6 +31,12 @@ export const ErrorCode = {
   LimitExceeded: -32013,
   /** The tool failed, or produced output that fails its output schema. */
   ToolFailed: -32014,
+  /**
+   * The shared state (`--state redis://...`) cannot be reached: the call did
+   * not run, and the same call, signed again, may be retried (`data.retryable`,
+   * `data.retry_after_ms`).
+   */
+  StateUnavailable: -32015,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -74,6 +80,7 @@ export const ErrorMessage: Readonly<Record<ErrorCodeValue, string>> = {
   [ErrorCode.UnknownJob]: 'unknown job',
   [ErrorCode.LimitExceeded]: 'limit exceeded',
   [ErrorCode.ToolFailed]: 'tool failed',
+  [ErrorCode.StateUnavailable]: 'state unavailable',
 };
 
 /** One validation problem: a JSON Pointer into the checked value and what is wrong there. */
