@@ -1,4 +1,4 @@
-import type { JobManager } from '../jobs';
+import type { JobService } from '../jobs';
 import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
@@ -37,7 +37,7 @@ export interface PipelineDeps {
   keyring: Keyring;
   tools: ToolRegistry;
   replay: ReplayStore;
-  jobs: JobManager;
+  jobs: JobService;
   logger: Logger;
   settings: PipelineSettings;
   /** Server clock, Unix ms. */
