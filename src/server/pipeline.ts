@@ -270,6 +270,7 @@ const REFUSAL_REASONS: Readonly<Record<number, string>> = {
   [ErrorCode.ReplayedNonce]: 'replay',
   [ErrorCode.WrongServer]: 'wrong_server',
   [ErrorCode.LimitExceeded]: 'replay_cache_full',
+  [ErrorCode.StateUnavailable]: 'state_unavailable',
 };
 
 /** A failed call's code for the log: its ToolsealError's, else -32603. */

@@ -23,7 +23,7 @@ import type { Logger } from '../server/logger';
 import { runJobTool } from '../server/toolRunner';
 import { OpenSignals } from '../tools/context';
 import type { ToolRegistry } from '../tools/registry';
-import { errorText, redisOptions } from './redisConnection';
+import { errorText, redisOptions, throttledWarn } from './redisConnection';
 import type { RedisJobStore } from './redisJobStore';
 import { KEY_PREFIX, type StateKeys } from './stateKeys';
 import type { StateLocation } from './stateUrl';
@@ -83,7 +83,8 @@ export class JobWorker {
       maxStalledCount: 1,
       autorun: true,
     });
-    this.worker.on('error', (err) => options.logger.warn('worker_error', { error: errorText(err) }));
+    const warnError = throttledWarn(options.logger, 'worker_error');
+    this.worker.on('error', (err) => warnError({ error: errorText(err) }));
     // Our processor never throws for a job's own failure: a failed BullMQ job
     // is one that stalled too often (or could not be run at all).
     this.worker.on('failed', (job, err) => {

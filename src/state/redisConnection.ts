@@ -50,25 +50,51 @@ export function redisOptions(location: StateLocation, name: string, blocking: bo
 }
 
 /**
- * Logs a connection's outages and recoveries: the first error of an outage
- * at warn, the recovery at info (warn if it was logged as down). Errors in
- * between are counted, not logged.
+ * Logs a connection's outages and recoveries at warn: the first error or
+ * the loss of a ready connection starts an outage, `ready` ends it. Errors
+ * in between are counted, not logged. A connection closed on purpose
+ * (`disconnect`) is not an outage.
  */
-export function watchConnection(emitter: { on(event: string, listener: (...args: any[]) => void): unknown }, name: string, logger: Logger): void {
+export function watchConnection(redis: Redis, name: string, logger: Logger): void {
   let down = false;
   let failures = 0;
-  emitter.on('error', (err: unknown) => {
-    failures++;
+  const outage = (error: string): void => {
     if (down) return;
     down = true;
-    logger.warn('state_unavailable', { connection: name, error: errorText(err) });
+    logger.warn('state_unavailable', { connection: name, error });
+  };
+  redis.on('error', (err: unknown) => {
+    failures++;
+    outage(errorText(err));
   });
-  emitter.on('ready', () => {
+  redis.on('close', () => {
+    if (redis.status !== 'end' && !(redis as unknown as { manuallyClosing?: boolean }).manuallyClosing) outage('connection closed');
+  });
+  redis.on('ready', () => {
     if (!down) return;
     logger.warn('state_recovered', { connection: name, failed_attempts: failures });
     down = false;
     failures = 0;
   });
+}
+
+/**
+ * Logs an event at warn at most once per `everyMs`, counting the ones in
+ * between (BullMQ reports every failed attempt while Redis is away).
+ */
+export function throttledWarn(logger: Logger, event: string, everyMs = 10_000): (fields: Record<string, unknown>) => void {
+  let last = -Infinity;
+  let skipped = 0;
+  return (fields) => {
+    const now = Date.now();
+    if (now - last < everyMs) {
+      skipped++;
+      return;
+    }
+    last = now;
+    logger.warn(event, skipped > 0 ? { ...fields, repeated: skipped } : fields);
+    skipped = 0;
+  };
 }
 
 /** A command connection (replay checks, job records, publishing), watched. */

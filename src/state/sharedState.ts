@@ -15,7 +15,7 @@ import type { ReplayStore } from '../server/replayStore';
 import type { ToolRegistry } from '../tools/registry';
 import { DEFAULT_STALLED_MS, DEFAULT_WORKER_CONCURRENCY } from './defaults';
 import { JobWorker } from './jobWorker';
-import { errorText, openCommandConnection, openSubscriberConnection } from './redisConnection';
+import { errorText, openCommandConnection, openSubscriberConnection, throttledWarn } from './redisConnection';
 import { RedisJobStore } from './redisJobStore';
 import { RedisReplayStore } from './redisReplayStore';
 import { SharedJobService } from './sharedJobs';
@@ -114,7 +114,8 @@ export class SharedState {
   private jobQueue(): Queue {
     if (this.queue === undefined) {
       this.queue = new Queue(this.keys.queue, { connection: this.command as unknown as ConnectionOptions, prefix: KEY_PREFIX });
-      this.queue.on('error', (err) => this.logger.warn('queue_error', { error: errorText(err) }));
+      const warnError = throttledWarn(this.logger, 'queue_error');
+      this.queue.on('error', (err) => warnError({ error: errorText(err) }));
     }
     return this.queue;
   }
