@@ -72,7 +72,7 @@ export interface ToolsealServer {
   serveStdio(options?: { exit?: boolean }): Promise<number>;
   /**
    * Builds the server on the given streams and starts it (embedding, tests).
-   * @throws KeyringError or ToolSetError for a bad keyring or tool set.
+   * @throws KeyringError, ToolSetError or StateUrlError for a bad keyring, tool set or `state` URL.
    */
   listen(streams: ServerStreams): ToolServer;
 }

@@ -93,6 +93,12 @@ export class RedisJobStore implements JobStore {
     return text === null ? undefined : (JSON.parse(text) as JobRecord);
   }
 
+  /** The record and the process that reports it (undefined when there is no record). */
+  async getWithReporter(jobId: string): Promise<{ record: JobRecord; reporter: string | null } | undefined> {
+    const [text, reporter] = await this.run(() => this.redis.hmget(this.keys.job(jobId), 'rec', 'n'));
+    return text === null || text === undefined ? undefined : { record: JSON.parse(text) as JobRecord, reporter: reporter ?? null };
+  }
+
   /** JobStore: replaces the record as it is (no seq check, no update published); `transition` is the shared way. */
   async update(record: JobRecord): Promise<void> {
     const key = this.keys.job(record.jobId);

@@ -132,10 +132,13 @@ export class SharedJobService implements JobService {
     return record;
   }
 
+  /** The record; a job still running is reported by this process from now on (the owner's pipe is here). */
   async get(jobId: string, ownerClientId: string): Promise<JobRecord | undefined> {
-    const record = await this.options.store.get(jobId);
-    if (record === undefined || record.ownerClientId !== ownerClientId || this.isExpired(record)) return undefined;
-    if (!isTerminal(record.state)) await this.report(record);
+    const found = await this.options.store.getWithReporter(jobId);
+    if (found === undefined) return undefined;
+    const { record, reporter } = found;
+    if (record.ownerClientId !== ownerClientId || this.isExpired(record)) return undefined;
+    if (!isTerminal(record.state) && reporter !== this.options.processId) await this.report(record);
     return record;
   }
 
@@ -180,10 +183,11 @@ export class SharedJobService implements JobService {
     this.options.subscriber.unsubscribe(this.channel).catch(() => undefined);
   }
 
-  /** Makes this process the one that reports the job, unless it is already. */
+  /** Makes this process the one that reports the job. */
   private async report(record: JobRecord): Promise<void> {
-    if (this.reported.has(record.jobId)) return;
-    if (await this.options.store.claim(record.jobId, this.options.processId)) this.reported.set(record.jobId, record.seq);
+    if (await this.options.store.claim(record.jobId, this.options.processId)) {
+      this.reported.set(record.jobId, Math.max(record.seq, this.reported.get(record.jobId) ?? 0));
+    }
   }
 
   private onMessage(text: string): void {
