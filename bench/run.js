@@ -312,7 +312,7 @@ three systems (A B C A B C) over ${c.rounds} rounds; it prints the tables below,
 writes every figure to \`bench/results.json\` and takes about ${Math.max(1, Math.round(results.durationSec / 60))} minutes on the
 machine below. \`BENCH_QUICK=1 node bench/run.js\` runs about a tenth of the work;
 \`BENCH_ONLY=pipelined,large node bench/run.js\` runs some sections only (\`cost\`,
-\`sequential\`, \`pipelined\`, \`large\`, \`cold\`, \`jobs\`, \`replay\`).
+\`sequential\`, \`pipelined\`, \`large\`, \`cold\`, \`jobs\`, \`replay\`, \`state\`).
 
 ### What is compared
 
