@@ -136,6 +136,12 @@ export class JobWorker {
       await this.finish(data.jobId, { state: 'error', error: `job failed: tool ${data.tool} is not served by the worker that took the job` });
       return;
     }
+    if (registered.input.check(data.args).length > 0) {
+      // Checked by the server that accepted the call; a queue entry that fails it was not written by one.
+      logger.error('job_args_invalid', { job_id: data.jobId, tool: data.tool });
+      await this.finish(data.jobId, { state: 'error', error: 'job failed: its arguments do not match the input schema' });
+      return;
+    }
     if (record.state === 'running' && registered.tool.safeToRetry !== true) {
       // It ran before, on a worker that stopped: not safe to start again.
       await this.finish(data.jobId, { state: 'error', error: WORKER_LOST_MESSAGE });
@@ -147,7 +153,12 @@ export class JobWorker {
     try {
       const started = await this.write(data.jobId, { state: 'running', progress: 0 });
       if (started === undefined) return;
-      const progress = new ProgressWriter((change) => this.write(data.jobId, change).then(() => undefined));
+      // A progress write refused means the job ended elsewhere (cancelled, its cancel request missed): stop the work.
+      const progress = new ProgressWriter((change) =>
+        this.write(data.jobId, change).then((written) => {
+          if (written === undefined) controller.abort(new Error('job cancelled'));
+        }),
+      );
       let change: JobChange;
       try {
         const result = await runJobTool(registered, data, { signal: controller.signal, reportProgress: (f, m) => progress.report(f, m) }, { logger, scope: this.scope, maxDepth: this.options.maxDepth });

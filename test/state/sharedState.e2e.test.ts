@@ -222,6 +222,61 @@ describeWithRedis('--state: server processes sharing one Redis', () => {
     expect(env.stderr).toMatch(/^toolseal serve: --state database must be a number/);
   });
 
+  it('stdin EOF: answers what was read and waits for the jobs started here, their notifications included; exit 0', async () => {
+    const server = serve();
+    const start = server.envelope('start_long_task', { seconds: 1, payload: { piped: true } });
+    server.send({ jsonrpc: '2.0', id: 1, method: 'call', params: start });
+    server.end();
+    const exit = await server.exited;
+    expect(exit.code).toBe(0);
+    const accepted = server.messages.find((m) => m.id === 1)!;
+    const jobId = accepted.result.result.job_id;
+    const statuses = server.jobStatuses(jobId);
+    expect(statuses.map((s) => s.status)).toEqual(expect.arrayContaining(['running', 'done']));
+    expect(statuses.at(-1)).toMatchObject({ status: 'done', result: { piped: true } });
+  });
+
+  it('SIGTERM: the jobs on the process\'s own worker end cancelled, notified, within 2 s; jobs on other workers go on', async () => {
+    const a = serve();
+    const own = jobIdOf(await a.call('sleep_once', { ms: 30_000 }));
+    await a.waitFor((m) => m.method === 'job/status' && m.params.job_id === own && m.params.status === 'running');
+    const signalled = Date.now();
+    a.child.kill('SIGTERM');
+    const exit = await a.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(2_500);
+    expect(a.jobStatuses(own).at(-1)).toMatchObject({ status: 'cancelled' });
+
+    const b = serve(['--no-worker']);
+    worker();
+    const elsewhere = jobIdOf(await b.call('sleep_once', { ms: 1_500 }));
+    await b.waitFor((m) => m.method === 'job/status' && m.params.job_id === elsewhere && m.params.status === 'running');
+    b.child.kill('SIGTERM');
+    expect((await b.exited).code).toBe(0);
+    const c = serve(['--no-worker']);
+    const deadline = Date.now() + 15_000;
+    let polled: any;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      polled = await c.call('poll_job', { job_id: elsewhere });
+    } while (polled.result?.status === 'running' && Date.now() < deadline);
+    expect(polled.result).toMatchObject({ status: 'done', result: { slept: 1_500 } });
+  });
+
+  it('documents its options, and refuses worker options without --state', async () => {
+    const serveHelp = await runCli(['serve', '--help']);
+    for (const option of ['--state URL', '--no-worker', '--worker-concurrency N', '--stalled-ms N', 'TOOLSEAL_STATE', '-32015']) expect(serveHelp.stdout).toContain(option);
+    const workerHelp = await runCli(['worker', '--help']);
+    expect(workerHelp.code).toBe(0);
+    for (const option of ['--state URL', '--tools PATH', '--server-id ID', '--worker-concurrency N', '--stalled-ms N']) expect(workerHelp.stdout).toContain(option);
+    const noState = await runCli(['serve', '--keys', keys.file, '--no-worker']);
+    expect(noState.code).toBe(2);
+    expect(noState.stderr).toMatch(/^toolseal serve: --no-worker, --worker-concurrency and --stalled-ms need --state/);
+    const workerWithout = await runCli(['worker', '--keys', keys.file]);
+    expect(workerWithout.code).toBe(2);
+    expect(workerWithout.stderr).toMatch(/^toolseal worker: --state is required/);
+  });
+
   it('loads Redis code only when --state is given', async () => {
     const memory = new ServerProcess(keys, [], {}, ['-r', LOAD_WATCH, CLI, 'serve', '--keys', keys.file]);
     servers.push(memory);
