@@ -12,7 +12,9 @@
  *   BENCH_QUICK=1       reduced counts, for iterating (writes *-quick files)
  *   BENCH_ROUNDS=N      rounds of the comparative workloads (default 3)
  *   BENCH_ONLY=a,b      only these sections: cost, sequential, pipelined,
- *                       large, cold, jobs, replay
+ *                       large, cold, jobs, replay, state (shared state on a
+ *                       redis-server of its own; skipped, saying so, without
+ *                       the binary)
  *   BENCH_OUT=FILE      results JSON (default bench/results.json)
  *   BENCH_README=FILE   README section draft (default /tmp/readme/performance.md)
  *   BENCH_HARNESS_FLAGS=1 run the harness with --no-allocation-site-pretenuring
@@ -34,6 +36,7 @@ const { SYSTEMS, HARNESS } = require('./lib/systems');
 const workloads = require('./lib/workloads');
 const { jobs, replayCache } = require('./lib/toolsealOnly');
 const { costSplit } = require('./lib/costSplit');
+const { sharedState, sharedStateTable, sharedStateTargets } = require('./lib/sharedState');
 const { summarize } = require('./lib/stats');
 const report = require('./lib/report');
 
@@ -49,6 +52,7 @@ const FULL = {
   jobs: { jobs: 10_000, seconds: 1, inFlight: 64, maxJobs: 10_000, timeoutMs: 30_000 },
   replay: { total: 1_000_000, checkpoint: 100_000, inFlight: 64 },
   costSplit: { runs: 7, ops: 20_000, dispatchOps: 5_000 },
+  state: { pipelined: { warmup: 1_000, calls: 20_000, inFlight: 64 }, jobs: { jobs: 600, ms: 100, concurrency: 4, inFlight: 64, workers: [1, 2, 4] } },
 };
 
 /** About a tenth of the work, for iterating on the bench itself. */
@@ -61,11 +65,12 @@ const REDUCED = {
   jobs: { jobs: 1_000, seconds: 1, inFlight: 64, maxJobs: 10_000, timeoutMs: 30_000 },
   replay: { total: 200_000, checkpoint: 20_000, inFlight: 64 },
   costSplit: { runs: 3, ops: 5_000, dispatchOps: 1_000 },
+  state: { pipelined: { warmup: 200, calls: 5_000, inFlight: 64 }, jobs: { jobs: 200, ms: 100, concurrency: 4, inFlight: 64, workers: [1, 2, 4] } },
 };
 
 const config = { ...(QUICK ? REDUCED : FULL), quick: QUICK, harness: HARNESS };
 if (process.env.BENCH_ROUNDS) config.rounds = Math.max(1, Number(process.env.BENCH_ROUNDS) | 0);
-const SECTIONS = ['cost', 'sequential', 'pipelined', 'large', 'cold', 'jobs', 'replay'];
+const SECTIONS = ['cost', 'sequential', 'pipelined', 'large', 'cold', 'jobs', 'replay', 'state'];
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`BENCH_ONLY: unknown section ${JSON.stringify(s)} (known: ${SECTIONS.join(', ')})`);
 const wants = (/** @type {string} */ section) => only.includes(section);
@@ -238,7 +243,19 @@ async function main() {
     }
   }
 
-  results.targets = report.evaluateTargets(results.summary, results.toolsealOnly);
+  if (wants('state')) {
+    log('[state] shared state: pipelined calls, memory and Redis stores alternated; jobs with 1, 2, 4 workers ...');
+    try {
+      results.shared = await limited(() => sharedState({ rounds: config.rounds, ...config.state, log }), 900_000);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      results.shared = { error: message };
+      errors.push(`state: ${message}`);
+      log(`[state] FAILED: ${message}`);
+    }
+  }
+
+  results.targets = allTargets(results);
   results.durationSec = (performance.now() - startedAt) / 1000;
 
   const markdown = renderMarkdown(results);
@@ -270,6 +287,7 @@ function renderTables(/** @type {Record<string, any>} */ results, withMachine = 
   if (Object.keys(results.summary).length > 0) parts.push(`### Side by side\n\n${report.comparisonTable(results.summary, results.config)}`);
   if (Object.keys(results.toolsealOnly).length > 0) parts.push(`### toolseal only\n\n${report.toolsealOnlyTable(results.toolsealOnly, results.config)}`);
   if (results.costSplit) parts.push(`### Per-call cost split (in-process)\n\n${report.costSplitTable(results.costSplit)}`);
+  if (results.shared && !results.shared.error) parts.push(`### Shared state (--state redis://...)\n\n${sharedStateTable(results.shared, report.num, report.table)}`);
   if (results.targets.length > 0) parts.push(`### Targets\n\n${report.targetsTable(results.targets)}`);
   return parts.join('\n\n') + '\n';
 }
@@ -292,7 +310,7 @@ four systems (A B C D) over ${c.rounds} rounds; it prints the tables below,
 writes every figure to \`bench/results.json\` (\`BENCH_OUT\` names another file) and takes about ${Math.max(1, Math.round(results.durationSec / 60))} minutes on the
 machine below. \`BENCH_QUICK=1 node bench/run.js\` runs about a tenth of the work;
 \`BENCH_ONLY=pipelined,large node bench/run.js\` runs some sections only (\`cost\`,
-\`sequential\`, \`pipelined\`, \`large\`, \`cold\`, \`jobs\`, \`replay\`).
+\`sequential\`, \`pipelined\`, \`large\`, \`cold\`, \`jobs\`, \`replay\`, \`state\`).
 
 ### What is compared
 
@@ -375,6 +393,11 @@ Printed by \`npm run bench\` (the table above); every ratio is between figures o
 `;
 }
 
+/** The targets of every section measured. */
+function allTargets(/** @type {Record<string, any>} */ results) {
+  return [...report.evaluateTargets(results.summary, results.toolsealOnly), ...sharedStateTargets(results.shared)];
+}
+
 /** How the harness process was set up (see bench/lib/systems.js). */
 function harnessSetup(/** @type {Record<string, any>} */ c) {
   const h = c.harness ?? { v8Flags: [], burstDispatch: false };
@@ -400,7 +423,7 @@ function sdkVersion() {
 /** `node bench/run.js --render [results.json]`: print the tables and rewrite the README draft from saved figures. */
 function renderSaved(/** @type {string} */ file) {
   const results = JSON.parse(fs.readFileSync(file, 'utf8'));
-  results.targets = report.evaluateTargets(results.summary, results.toolsealOnly);
+  results.targets = allTargets(results);
   fs.mkdirSync(path.dirname(README), { recursive: true });
   fs.writeFileSync(README, renderMarkdown(results));
   process.stdout.write(`${renderTables(results)}\n`);

@@ -5,6 +5,7 @@ import { DEFAULT_SETTINGS } from '../server/settings';
 import { loadToolModules } from '../tools/modules';
 import { ToolSetError } from '../tools/schemaCompiler';
 import type { Tool } from '../tools/tool';
+import { DEFAULT_STALLED_MS, DEFAULT_WORKER_CONCURRENCY } from '../state/defaults';
 import { DEFAULT_MAX_DISPATCH_BURST } from '../transport/burstDispatch';
 import { integerOption, parseCommandLine, UsageError, type CommandModule } from './args';
 
@@ -44,12 +45,23 @@ Options:
   --log-level LEVEL           ${LOG_LEVELS.join(' | ')} (default warn)
   --allow-unsigned-mcp        run unsigned MCP tool calls (as client id mcp:unsigned):
                               trust whoever holds the pipe
+  --state URL                 share the replay window and the jobs with every process of
+                              this server id through Redis: redis://HOST:PORT/DB (else
+                              TOOLSEAL_STATE; default: both in this process's memory).
+                              Jobs then run on BullMQ workers; calls that need Redis
+                              while it is unreachable answer -32015 (retryable)
+  --no-worker                 with --state: run no worker here (jobs run on
+                              'toolseal worker' processes)
+  --worker-concurrency N      with --state: jobs this process's worker runs at once (default ${DEFAULT_WORKER_CONCURRENCY})
+  --stalled-ms N              with --state: a worker's job lock, renewed while it runs; a job
+                              whose worker died ends within about 3 x N ms (default ${DEFAULT_STALLED_MS})
   -h, --help                  this help
 
 The protocol tools server_identity, list_tools, poll_job and cancel_job are
 always served.
 
-Exit codes: 0 after a drain or a signal, 2 on a bad keyring, a bad tool set or bad options.
+Exit codes: 0 after a drain or a signal, 2 on a bad keyring, a bad tool set, a bad
+--state URL or bad options.
 `;
 
 /** `toolseal serve`: runs until stdin ends or a signal arrives; resolves with the exit code. */
@@ -77,6 +89,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'max-dispatch-burst': { type: 'string' },
     'log-level': { type: 'string' },
     'allow-unsigned-mcp': { type: 'boolean' },
+    state: { type: 'string' },
+    'no-worker': { type: 'boolean' },
+    'worker-concurrency': { type: 'string' },
+    'stalled-ms': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const logLevel = values['log-level'] ?? 'warn';
@@ -97,6 +113,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     maxDepth: integerOption('max-depth', values['max-depth'], 2, 1_000),
   };
   const maxDispatchBurst = integerOption('max-dispatch-burst', values['max-dispatch-burst'], 0, 100_000) ?? DEFAULT_MAX_DISPATCH_BURST;
+  const stateUrl = values.state ?? (process.env.TOOLSEAL_STATE || undefined);
+  const workerConcurrency = integerOption('worker-concurrency', values['worker-concurrency'], 1, 10_000);
+  const stalledMs = integerOption('stalled-ms', values['stalled-ms'], 100, 3_600_000);
+  if (stateUrl === undefined && (values['no-worker'] === true || workerConcurrency !== undefined || stalledMs !== undefined)) {
+    throw new UsageError('--no-worker, --worker-concurrency and --stalled-ms need --state');
+  }
   const definedSettings = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 
   const toolPaths = values.tools ?? [];
@@ -116,6 +138,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     logLevel,
     allowUnsignedMcp: values['allow-unsigned-mcp'] === true,
     maxDispatchBurst,
+    // Given here, or explicitly none: TOOLSEAL_STATE was read above.
+    state: stateUrl === undefined ? '' : { url: stateUrl, worker: values['no-worker'] !== true, workerConcurrency, stalledMs },
   }).serveStdio({ exit: false });
 }
 

@@ -203,9 +203,9 @@ const AUTHENTICATED_CODES = codesWith('afterAuthentication');
 
 /**
  * Of those, the codes that never come without a signed response. -32013 also
- * answers a full replay cache at step 5 and -32603 a failure outside the
- * call pipeline, both before any response can be signed, so those two are
- * checked only when they carry one.
+ * answers a full replay cache at step 5, -32015 a shared state out of reach
+ * at step 5, and -32603 a failure outside the call pipeline, all before any
+ * response can be signed, so those three are checked only when they carry one.
  */
 const ALWAYS_SIGNED_CODES = codesWith('alwaysSigned');
 
@@ -216,7 +216,7 @@ const ALWAYS_SIGNED_CODES = codesWith('alwaysSigned');
  *   -32014) must carry a signed response (`data.response`);
  * - a `data.response`, when present, must verify like any response, be an
  *   error (`ok: false`, `status: "error"`) and come with a code answered
- *   after authentication (-32010..-32014, -32603);
+ *   after authentication (-32010..-32015, -32603);
  * - then the error is verified and its message is the signed `error` text.
  * Any other error (one answered before authentication) passes unverified,
  * its text as received.

@@ -17,6 +17,7 @@ export {
   type JobUpdate,
   type JobWork,
 } from './jobManager';
+export type { JobService, JobStart } from './jobService';
 export { DEFAULT_JOB_LIMITS, type JobLimits } from './jobLedger';
 export { estimateRetainedBytes } from './retainedSize';
 export { longTaskWork, type LongTaskParams } from './longTask';

@@ -11,6 +11,7 @@ import { checkJsonValue } from '../protocol/canonical';
 
 import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from './jobLedger';
 import { canTransition, isTerminal, type JobRecord, type JobState, type JobStore } from './jobStore';
+import type { JobService, JobStart } from './jobService';
 import { estimateRetainedBytes } from './retainedSize';
 
 /** An update sent for a job: one per transition and per progress report. */
@@ -146,7 +147,7 @@ class ActiveJob {
 }
 
 /** Starts, tracks, cancels and expires jobs. */
-export class JobManager {
+export class JobManager implements JobService {
   private readonly store: JobStore;
   private readonly maxJobs: number;
   private readonly ttlMs: number;
@@ -205,16 +206,7 @@ export class JobManager {
    * running, or a limit on what jobs hold (per client or in all) leaves no
    * room even once finished jobs are evicted, oldest first.
    */
-  async start(params: {
-    ownerClientId: string;
-    requestId: string;
-    tool: string;
-    work: JobWork;
-    /** What the work holds while it runs (its arguments), estimated bytes; see estimateRetainedBytes. */
-    heldBytes?: number;
-    /** See JobRecord.origin. */
-    origin?: string;
-  }): Promise<JobRecord> {
+  async start(params: Omit<JobStart, 'args'> & Partial<Pick<JobStart, 'args'>>): Promise<JobRecord> {
     // Checked and reserved synchronously, so concurrent starts cannot overshoot.
     if (this.runningCount >= this.maxJobs) {
       throw new JobLimitError(`too many jobs: the limit is ${this.maxJobs} running at once`);

@@ -25,6 +25,7 @@ export const MCP_ERROR_CODES: ReadonlyMap<number, number> = new Map([
   [ErrorCode.UnknownJob, -33012],
   [ErrorCode.LimitExceeded, -33013],
   [ErrorCode.ToolFailed, -33014],
+  [ErrorCode.StateUnavailable, -33015],
 ]);
 
 /**

@@ -5,7 +5,7 @@
  * are tasks (for `tasks/list`), their progress tokens, and who is waiting
  * for their end (`tasks/result`).
  */
-import { isTerminal, type JobManager, type JobRecord, type JobUpdate } from '../jobs';
+import { isTerminal, type JobService, type JobRecord, type JobUpdate } from '../jobs';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { JsonObject } from '../protocol/wire';
 import { RELATED_TASK_META_KEY } from './constants';
@@ -89,7 +89,7 @@ export interface TaskNotifications {
 }
 
 export interface TaskRegistryOptions extends TaskTimings {
-  jobs: JobManager;
+  jobs: JobService;
   now?: () => number;
   /** Tasks per `tasks/list` page (default 50). */
   pageSize?: number;
@@ -98,7 +98,7 @@ export interface TaskRegistryOptions extends TaskTimings {
 const SWEEP_INTERVAL_MS = 1000;
 
 export class TaskRegistry {
-  private readonly jobs: JobManager;
+  private readonly jobs: JobService;
   private readonly timings: TaskTimings;
   private readonly now: () => number;
   private readonly pageSize: number;

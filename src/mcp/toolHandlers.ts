@@ -6,7 +6,7 @@
  */
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { CallRequest, JsonObject, Response } from '../protocol/wire';
-import type { JobManager } from '../jobs';
+import type { JobService } from '../jobs';
 import type { CallPipeline } from '../server/pipeline';
 import type { ToolRegistry } from '../tools/registry';
 import type { McpAuthenticator } from './authentication';
@@ -24,7 +24,7 @@ export interface ToolHandlerDeps {
   authenticator: McpAuthenticator;
   pipeline: CallPipeline;
   tools: ToolRegistry;
-  jobs: JobManager;
+  jobs: JobService;
   tasks: TaskRegistry;
 }
 

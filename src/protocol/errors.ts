@@ -32,6 +32,12 @@ export const ErrorCode = {
   LimitExceeded: -32013,
   /** The tool failed, or produced output that fails its output schema. */
   ToolFailed: -32014,
+  /**
+   * The shared state (`--state redis://...`) cannot be reached: the call did
+   * not run, and the same call, signed again, may be retried (`data.retryable`,
+   * `data.retry_after_ms`).
+   */
+  StateUnavailable: -32015,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -102,6 +108,8 @@ export const ERROR_TRAITS: Readonly<Record<ErrorCodeValue, ErrorTraits>> = {
   // Also answers a full replay cache at step 5, before anything can be signed.
   [ErrorCode.LimitExceeded]: { message: 'limit exceeded', afterAuthentication: true, alwaysSigned: false, toolExecution: true },
   [ErrorCode.ToolFailed]: { message: 'tool failed', afterAuthentication: true, alwaysSigned: true, toolExecution: true },
+  // Answered at step 5 (the replay check needs the shared state) before anything can be signed, or later with a signed response.
+  [ErrorCode.StateUnavailable]: { message: 'state unavailable', afterAuthentication: true, alwaysSigned: false, toolExecution: false },
 };
 
 /** The fixed start of each code's message (ERROR_TRAITS). */

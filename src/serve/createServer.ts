@@ -7,6 +7,7 @@ import { checkKeyring, KeyringError, loadKeyring, parseKeyring, type Keyring } f
 import { SchemaRegistry } from '../protocol/schemas';
 import { createLogger, type Logger, type LogLevel } from '../server/logger';
 import { ToolServer, type ServerStreams } from '../server/server';
+import { loadStateModule, parseStateUrl, StateUrlError, type StateLocation } from '../state/stateUrl';
 import { SHUTDOWN_BUDGET_MS, type ServerSettings } from '../server/settings';
 import { ToolSetError } from '../tools/schemaCompiler';
 import type { Tool } from '../tools/tool';
@@ -37,6 +38,25 @@ export interface CreateServerOptions {
   allowUnsignedMcp?: boolean;
   /** Queued messages handled back to back by `serveStdio` (0: one per event-loop turn). */
   maxDispatchBurst?: number;
+  /**
+   * Shared state, like `--state`: `redis://HOST:PORT/DB`, or the URL with
+   * worker options. The replay window and the jobs are then shared by every
+   * process of the server_id on that Redis, and jobs run on BullMQ workers
+   * (one in this process unless `worker: false`). Default: `TOOLSEAL_STATE`
+   * from `env`; without either, both stay in this process's memory.
+   */
+  state?: string | StateOptions;
+}
+
+/** Shared state with its worker options (see CreateServerOptions.state). */
+export interface StateOptions {
+  url: string;
+  /** Run a worker in this process (default true). */
+  worker?: boolean;
+  /** Jobs the worker runs at once (default 32). */
+  workerConcurrency?: number;
+  /** BullMQ's lock duration and stalled-check interval, ms (default 10000): a job whose worker died ends within about 3 x this. */
+  stalledMs?: number;
 }
 
 /** A server not started yet: serve it on stdio, or on streams of your own. */
@@ -52,7 +72,7 @@ export interface ToolsealServer {
   serveStdio(options?: { exit?: boolean }): Promise<number>;
   /**
    * Builds the server on the given streams and starts it (embedding, tests).
-   * @throws KeyringError or ToolSetError for a bad keyring or tool set.
+   * @throws KeyringError, ToolSetError or StateUrlError for a bad keyring, tool set or `state` URL.
    */
   listen(streams: ServerStreams): ToolServer;
 }
@@ -80,14 +100,40 @@ function isParsedKeyring(value: KeyringDocument | Keyring): value is Keyring {
   return (value as Keyring).serverKey !== undefined;
 }
 
+/** The shared-state options given or in the environment, the URL parsed (a bad one throws StateUrlError). */
+function resolveState(options: CreateServerOptions): (Omit<StateOptions, 'url'> & { location: StateLocation }) | undefined {
+  const given = options.state ?? (options.env ?? process.env).TOOLSEAL_STATE;
+  if (given === undefined || given === '') return undefined;
+  const state = typeof given === 'string' ? { url: given } : given;
+  return { ...state, location: parseStateUrl(state.url) };
+}
+
 /** `warn` is told about a keyring file others may read. */
 function buildServer(options: CreateServerOptions, streams: ServerStreams, logger: Logger, warn: (message: string) => void): ToolServer {
   const schemas = new SchemaRegistry();
   const keyring = resolveKeyring(options, schemas, warn);
+  const state = resolveState(options);
+  // Loaded only with shared state: the in-memory default never loads Redis code.
+  const shared = state === undefined ? undefined : new (loadStateModule().SharedState)({ url: state.location, serverId: keyring.serverId, logger });
   const server = new ToolServer(
-    { keyring, logger, settings: options.settings, schemas, tools: options.tools ?? [], exampleTools: options.exampleTools === true },
+    {
+      keyring,
+      logger,
+      settings: options.settings,
+      schemas,
+      tools: options.tools ?? [],
+      exampleTools: options.exampleTools === true,
+      ...(shared === undefined ? {} : { replayStore: shared.replayStore, jobService: (hooks) => shared.jobService(hooks) }),
+    },
     streams,
   );
+  if (shared !== undefined) {
+    if (state?.worker !== false) {
+      shared.startWorker({ tools: server.tools, concurrency: state?.workerConcurrency, stalledMs: state?.stalledMs, maxDepth: server.settings.maxDepth });
+    }
+    void server.finished.then(() => shared.close());
+    logger.info('shared_state', { state: state?.location.display, worker: state?.worker !== false });
+  }
   // MCP hosts use the same stdio; unsigned MCP calls only when allowed. The
   // front end's modules load with the first MCP message.
   installDeferredMcpFrontEnd(server, { keyring, logger, allowUnsigned: options.allowUnsignedMcp === true });
@@ -112,7 +158,7 @@ async function runOnStdio(options: CreateServerOptions): Promise<number> {
     // Said the way start-up refusals are: a plain line, at any log level.
     server = buildServer(options, { input: process.stdin, output }, logger, (message) => process.stderr.write(`toolseal serve: warning: ${message}\n`));
   } catch (err) {
-    if (err instanceof KeyringError || err instanceof ToolSetError) {
+    if (err instanceof KeyringError || err instanceof ToolSetError || err instanceof StateUrlError) {
       process.stderr.write(`toolseal serve: ${err.message}\n`);
       return 2;
     }

@@ -1,4 +1,4 @@
-import type { JobManager } from '../jobs';
+import type { JobService } from '../jobs';
 import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
@@ -37,7 +37,7 @@ export interface PipelineDeps {
   keyring: Keyring;
   tools: ToolRegistry;
   replay: ReplayStore;
-  jobs: JobManager;
+  jobs: JobService;
   logger: Logger;
   settings: PipelineSettings;
   /** Server clock, Unix ms. */
@@ -265,6 +265,7 @@ const REFUSAL_REASONS: Readonly<Record<number, string>> = {
   [ErrorCode.ReplayedNonce]: 'replay',
   [ErrorCode.WrongServer]: 'wrong_server',
   [ErrorCode.LimitExceeded]: 'replay_cache_full',
+  [ErrorCode.StateUnavailable]: 'state_unavailable',
 };
 
 /** A failed call's code for the log: its ToolsealError's, else -32603. */

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { ResponseError, type Message } from 'vscode-jsonrpc/node';
-import { JobManager, MemoryJobStore, type JobStore, type JobUpdate } from '../jobs';
+import { JobManager, MemoryJobStore, type JobLimits, type JobService, type JobStore, type JobUpdate } from '../jobs';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
 import type { Keyring } from '../protocol/keyring';
@@ -31,7 +31,20 @@ export interface ToolServerOptions {
   exampleTools?: boolean;
   replayStore?: ReplayStore;
   jobStore?: JobStore;
+  /** Runs the jobs instead of an in-process JobManager on `jobStore` (shared state: jobs on workers elsewhere). */
+  jobService?: (hooks: JobServiceHooks) => JobService;
   now?: () => number;
+}
+
+/** What a server hands the job service it is given (ToolServerOptions.jobService). */
+export interface JobServiceHooks {
+  maxJobs: number;
+  limits: Partial<JobLimits>;
+  ttlMs: number;
+  now: () => number;
+  /** Called once per update, in seq order: the server signs and sends it. */
+  onUpdate: (update: JobUpdate) => void;
+  onError: (error: unknown) => void;
 }
 
 /** The streams a server speaks on: stdin/stdout for a real one. */
@@ -78,7 +91,7 @@ export function keyFingerprint(keyring: Keyring): string {
  */
 export class ToolServer {
   readonly settings: ServerSettings;
-  readonly jobs: JobManager;
+  readonly jobs: JobService;
   readonly pipeline: CallPipeline;
   /** The registered tools (front ends such as MCP list them). */
   readonly tools: ToolRegistry;
@@ -105,8 +118,7 @@ export class ToolServer {
     this.finished = new Promise((resolve) => (this.finish = resolve));
 
     const schemas = options.schemas ?? new SchemaRegistry();
-    this.jobs = new JobManager({
-      store: options.jobStore ?? new MemoryJobStore(),
+    const jobHooks: JobServiceHooks = {
       maxJobs: this.settings.maxJobs,
       limits: {
         maxJobsPerClient: this.settings.maxJobsPerClient,
@@ -119,7 +131,8 @@ export class ToolServer {
       now: this.now,
       onUpdate: (update) => this.notifyJobStatus(update),
       onError: (error) => this.logger.error('job_error', { error: error instanceof Error ? error.message : String(error) }),
-    });
+    };
+    this.jobs = options.jobService !== undefined ? options.jobService(jobHooks) : new JobManager({ store: options.jobStore ?? new MemoryJobStore(), ...jobHooks });
     const fingerprint = keyFingerprint(options.keyring);
     const examples = options.exampleTools ?? options.tools === undefined;
     const tools = new ToolRegistry(

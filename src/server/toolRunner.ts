@@ -4,7 +4,7 @@
  * becomes the job's body, whose result is checked against the output schema
  * before the job may end `done`. Synchronous when the tool is.
  */
-import { estimateRetainedBytes, JobLimitError, type JobContext, type JobManager } from '../jobs';
+import { estimateRetainedBytes, JobLimitError, type JobContext, type JobService } from '../jobs';
 import { checkJsonValue } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
@@ -30,7 +30,7 @@ export interface DispatchOptions {
 }
 
 export interface ToolRunnerDeps {
-  jobs: JobManager;
+  jobs: JobService;
   logger: Logger;
   scope: ContextScope;
   /** Handed out with job ids. */
@@ -82,7 +82,8 @@ export class ToolRunner {
         ownerClientId: call.clientId,
         requestId: call.requestId,
         tool: tool.name,
-        work: (job) => this.runJob(tool, call, job),
+        args: call.args,
+        work: (job) => runJobTool(tool, call, job, this.deps),
         // The work keeps the call's args until it ends: they count against the job limits.
         heldBytes: estimateRetainedBytes(call.args),
         origin,
@@ -98,29 +99,6 @@ export class ToolRunner {
           throw err;
         },
       );
-  }
-
-  /** A job's body: the tool's run, its timeout, and the check of its result. A rejection's message is the job's error. */
-  private async runJob(tool: RegisteredTool, call: CallRequest, job: JobContext): Promise<Record<string, unknown>> {
-    const timeoutMs = tool.tool.timeoutMs;
-    const timeout = timeoutMs === undefined ? undefined : new AbortController();
-    const signal = timeout === undefined ? job.signal : AbortSignal.any([job.signal, timeout.signal]);
-    const ctx = new CallContext(call.clientId, call.requestId, tool.name, this.deps.scope, { signal, progress: job.reportProgress });
-    const work = new Promise<unknown>((resolve) => resolve(tool.tool.run(call.args, ctx)));
-    let outcome: unknown;
-    try {
-      outcome = await (timeoutMs === undefined ? work : withTimeout(work, timeoutMs, (err) => timeout!.abort(err)));
-    } catch (err) {
-      // The job's own error text: a ToolsealError's message, else the first line of what was thrown.
-      throw new Error(this.failure(err, tool, call).message);
-    }
-    if (isStatusReply(outcome)) throw new Error(`tool failed: a job answers its result object, not a status reply`);
-    const issue = resultIssue(outcome, tool, this.deps.maxDepth);
-    if (issue !== undefined) {
-      this.deps.logger.error('tool_output_invalid', { tool: tool.name, request_id: call.requestId, job: true, errors: [issue] });
-      throw new Error(`${issue.jobError}: ${issue.path} ${issue.message}`);
-    }
-    return outcome as Record<string, unknown>;
   }
 
   /** What a plain tool answered, if it is a reply the server can sign and send. */
@@ -140,13 +118,58 @@ export class ToolRunner {
     throw new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${issue.summary}`);
   }
 
-  /** A tool that threw: its own ToolsealError, or -32014 with the first line of its message. */
   private failure(err: unknown, tool: RegisteredTool, call: CallRequest): ToolsealError {
-    if (err instanceof ToolsealError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    this.deps.logger.warn('tool_failed', { tool: tool.name, request_id: call.requestId, error: message });
-    return new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${summarize(message)}`);
+    return toolFailure(err, tool, call, this.deps.logger);
   }
+}
+
+/** What a job's body needs besides the tool, the call and the job. */
+export interface JobBodyDeps {
+  logger: Logger;
+  scope: ContextScope;
+  /** Nesting allowed in tool output. */
+  maxDepth: number;
+}
+
+/**
+ * A job's body: the tool's run, its timeout, and the check of its result.
+ * A rejection's message is the job's error. Used by the server for a job
+ * that runs in its process, and by a shared-state worker for one that runs
+ * in the worker's.
+ */
+export async function runJobTool(
+  tool: RegisteredTool,
+  call: Pick<CallRequest, 'clientId' | 'requestId' | 'args'>,
+  job: Pick<JobContext, 'signal' | 'reportProgress'>,
+  deps: JobBodyDeps,
+): Promise<Record<string, unknown>> {
+  const timeoutMs = tool.tool.timeoutMs;
+  const timeout = timeoutMs === undefined ? undefined : new AbortController();
+  const signal = timeout === undefined ? job.signal : AbortSignal.any([job.signal, timeout.signal]);
+  const ctx = new CallContext(call.clientId, call.requestId, tool.name, deps.scope, { signal, progress: job.reportProgress });
+  const work = new Promise<unknown>((resolve) => resolve(tool.tool.run(call.args, ctx)));
+  let outcome: unknown;
+  try {
+    outcome = await (timeoutMs === undefined ? work : withTimeout(work, timeoutMs, (err) => timeout!.abort(err)));
+  } catch (err) {
+    // The job's own error text: a ToolsealError's message, else the first line of what was thrown.
+    throw new Error(toolFailure(err, tool, call, deps.logger).message);
+  }
+  if (isStatusReply(outcome)) throw new Error(`tool failed: a job answers its result object, not a status reply`);
+  const issue = resultIssue(outcome, tool, deps.maxDepth);
+  if (issue !== undefined) {
+    deps.logger.error('tool_output_invalid', { tool: tool.name, request_id: call.requestId, job: true, errors: [issue] });
+    throw new Error(`${issue.jobError}: ${issue.path} ${issue.message}`);
+  }
+  return outcome as Record<string, unknown>;
+}
+
+/** A tool that threw: its own ToolsealError, or -32014 with the first line of its message. */
+function toolFailure(err: unknown, tool: RegisteredTool, call: Pick<CallRequest, 'requestId'>, logger: Logger): ToolsealError {
+  if (err instanceof ToolsealError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  logger.warn('tool_failed', { tool: tool.name, request_id: call.requestId, error: message });
+  return new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${summarize(message)}`);
 }
 
 interface ResultIssue {

@@ -91,6 +91,9 @@ function register(tool: Tool, protocol: boolean, index: number, compiler: ToolSc
   if (tool.timeoutMs !== undefined && !(Number.isInteger(tool.timeoutMs) && tool.timeoutMs >= 1 && tool.timeoutMs <= MAX_TOOL_TIMEOUT_MS)) {
     throw new ToolSetError(`${where}: timeoutMs must be a whole number of ms from 1 to ${MAX_TOOL_TIMEOUT_MS}`);
   }
+  if (tool.safeToRetry !== undefined && typeof tool.safeToRetry !== 'boolean') {
+    throw new ToolSetError(`${where}: safeToRetry must be true or false`);
+  }
   if (tool.annotations !== undefined && (typeof tool.annotations !== 'object' || tool.annotations === null || Array.isArray(tool.annotations))) {
     throw new ToolSetError(`${where}: annotations must be an object`);
   }

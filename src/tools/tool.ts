@@ -72,6 +72,13 @@ export interface ToolSpec<In, Out> {
   readonly job?: boolean;
   /** Past this many ms `ctx.signal` is aborted and the call fails with -32014 (a job ends in `error`). */
   readonly timeoutMs?: number;
+  /**
+   * For a job with shared state (`--state`): when the worker running it
+   * stops (killed, its host lost), the job runs again from the start on
+   * another worker, once, instead of ending in `error`. Only for work that
+   * may safely be done twice.
+   */
+  readonly safeToRetry?: boolean;
   readonly annotations?: ToolAnnotations;
 }
 
@@ -95,6 +102,7 @@ export interface InferredToolSpec<I extends JSONSchema, O extends JSONSchema, In
   run(args: NoInfer<In>, ctx: ToolContext): ToolOutcome<NoInfer<Out>> | PromiseLike<ToolOutcome<NoInfer<Out>>>;
   readonly job?: boolean;
   readonly timeoutMs?: number;
+  readonly safeToRetry?: boolean;
   readonly annotations?: ToolAnnotations;
 }
 

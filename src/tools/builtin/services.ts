@@ -1,4 +1,4 @@
-import type { JobManager } from '../../jobs';
+import type { JobService } from '../../jobs';
 import type { ToolDescriptor } from '../tool';
 
 /** What the protocol tools read of the server that serves them. */
@@ -6,7 +6,7 @@ export interface ProtocolServices {
   readonly serverId: string;
   /** 16 hex chars identifying the server key without revealing it. */
   readonly fingerprint: string;
-  readonly jobs: JobManager;
+  readonly jobs: JobService;
   /** The tools a client may call, as list_tools lists them. */
   toolsFor(clientId: string): readonly ToolDescriptor[];
 }
