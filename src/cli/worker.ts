@@ -1,15 +1,15 @@
-import type { CommandModule } from './main';
 import { SchemaRegistry } from '../protocol/schemas';
 import { KeyringError, loadKeyring } from '../protocol/keyring';
 import { createLogger, isLogLevel, LOG_LEVELS } from '../server/logger';
 import { DEFAULT_SETTINGS } from '../server/settings';
 import { DEFAULT_STALLED_MS, DEFAULT_WORKER_CONCURRENCY } from '../state/defaults';
-import { loadStateModule, parseStateUrl, StateUrlError } from '../state/stateUrl';
+import { loadStateModule } from '../state/load';
+import { parseStateUrl, StateUrlError } from '../state/stateUrl';
 import { EXAMPLE_TOOLS } from '../tools/builtin';
 import { loadToolModules } from '../tools/modules';
 import { ToolRegistry } from '../tools/registry';
 import { ToolSetError } from '../tools/schemaCompiler';
-import { integerOption, parseCommandLine, UsageError } from './args';
+import { integerOption, parseCommandLine, UsageError, type CommandModule } from './args';
 
 export const WORKER_USAGE = `Usage: toolseal worker --state URL [options]
 

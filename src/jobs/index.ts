@@ -1,22 +1,27 @@
 export {
   canTransition,
+  expiryOf,
+  isFinished,
   isTerminal,
   MemoryJobStore,
+  type FinishedJobFields,
+  type FinishedJobRecord,
   type JobRecord,
+  type JobRecordFields,
   type JobState,
   type JobStore,
   type TerminalJobState,
 } from './jobStore';
 export {
   applyJobChange,
+  FALLBACK_ERROR_MESSAGE,
   JobLimitError,
-  JobManager,
   type JobChange,
   type JobContext,
-  type JobManagerOptions,
   type JobUpdate,
   type JobWork,
-} from './jobManager';
+} from './jobChanges';
+export { JobManager, type JobManagerOptions } from './jobManager';
 export type { JobService, JobStart } from './jobService';
 export { DEFAULT_JOB_LIMITS, type JobLimits } from './jobLedger';
 export { estimateRetainedBytes } from './retainedSize';

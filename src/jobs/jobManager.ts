@@ -6,49 +6,13 @@
  * `job/status` notification.
  */
 import { randomUUID } from 'node:crypto';
-
-import { checkJsonValue } from '../protocol/canonical';
-
+import { MAX_DEPTH } from '../protocol/canonical';
+import { ActiveJob } from './activeJob';
+import { applyJobChange, doneChange, errorMessage, JobLimitError, NOT_AN_OBJECT_MESSAGE, updateOf, type JobChange, type JobContext, type JobUpdate, type JobWork } from './jobChanges';
 import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from './jobLedger';
-import { canTransition, isTerminal, type JobRecord, type JobState, type JobStore } from './jobStore';
+import { expiryOf, isFinished, isTerminal, type JobRecord, type JobStore } from './jobStore';
 import type { JobService, JobStart } from './jobService';
 import { estimateRetainedBytes } from './retainedSize';
-
-/** An update sent for a job: one per transition and per progress report. */
-export interface JobUpdate {
-  jobId: string;
-  /** The request id of the call that started the job. */
-  requestId: string;
-  ownerClientId: string;
-  /** 1, 2, 3, ... per job, in the order updates are handed to `onUpdate`. */
-  seq: number;
-  state: Exclude<JobState, 'accepted'>;
-  /** In [0, 1]. */
-  progress?: number;
-  /** Set on `done`. */
-  result?: Record<string, unknown>;
-  /** Set on `error`. */
-  error?: string;
-  /** What the work said with a progress report, if anything (for MCP progress; not part of job/status). */
-  message?: string;
-  /** Set on terminal updates: when the job ended and when it will be forgotten (the record's). */
-  finishedMs?: number;
-  expiresMs?: number;
-  /** The record's `origin`. */
-  origin?: string;
-}
-
-/** What a job's work gets to cooperate with the manager. */
-export interface JobContext {
-  jobId: string;
-  /** Fires when the job is cancelled; the work should stop at once. */
-  signal: AbortSignal;
-  /** Reports progress, with an optional message; clamped to [0, 1], ignored once the job is over. */
-  reportProgress(fraction: number, message?: string): void;
-}
-
-/** The work of a job: its result, or a rejection whose message becomes the job's error. */
-export type JobWork = (ctx: JobContext) => Promise<Record<string, unknown>>;
 
 export interface JobManagerOptions {
   store: JobStore;
@@ -62,6 +26,8 @@ export interface JobManagerOptions {
   now?: () => number;
   /** Called once per update, synchronously and in seq order; may throw. */
   onUpdate: (update: JobUpdate) => void;
+  /** Nesting allowed in a job's result (--max-depth); defaults to MAX_DEPTH. */
+  maxDepth?: number;
   /** How often expired jobs are deleted; defaults to the TTL, within [1 s, 60 s]. */
   sweepIntervalMs?: number;
   /**
@@ -71,86 +37,16 @@ export interface JobManagerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Thrown by `start` when a job limit (see `JobManagerOptions`) leaves no room; the message says which. */
-export class JobLimitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JobLimitError';
-  }
-}
-
-/** A move of the state machine, with what the new state carries. */
-export type JobChange =
-  | { state: 'running'; progress: number; message?: string }
-  | { state: 'done'; result: Record<string, unknown> }
-  | { state: 'error'; error: string }
-  | { state: 'cancelled' };
-
-/**
- * The record after `change`, or undefined when the state machine does not
- * allow it (e.g. anything after a terminal state). Pure.
- */
-export function applyJobChange(
-  record: JobRecord,
-  change: JobChange,
-  nowMs: number,
-  ttlMs: number,
-): JobRecord | undefined {
-  if (!canTransition(record.state, change.state)) {
-    return undefined;
-  }
-  const next: JobRecord = { ...record, state: change.state, seq: record.seq + 1 };
-  switch (change.state) {
-    case 'running':
-      next.progress = change.progress;
-      return next;
-    case 'done':
-      next.progress = 1;
-      next.result = change.result;
-      break;
-    case 'error':
-      next.error = change.error;
-      break;
-    case 'cancelled':
-      break;
-  }
-  next.finishedMs = nowMs;
-  next.expiresMs = nowMs + ttlMs;
-  return next;
-}
-
 const MIN_DEFAULT_SWEEP_MS = 1_000;
 const MAX_DEFAULT_SWEEP_MS = 60_000;
-const FALLBACK_ERROR_MESSAGE = 'job failed';
-const NOT_AN_OBJECT_MESSAGE = 'job result is not a plain object';
-const NOT_JSON_MESSAGE = 'job result is not valid JSON';
 const TOO_LARGE_MESSAGE = 'job result too large to keep';
-
-/** The in-process side of a job that is accepted or running here. */
-class ActiveJob {
-  readonly controller = new AbortController();
-  /** Serialises the job's transitions, so seq order is update order. */
-  private tail: Promise<unknown> = Promise.resolve();
-  /** The latest progress report held back while updates are held (see `holdProgress`). */
-  heldProgress: JobChange | undefined;
-  /** What the job keeps once over, bytes (see JobLedger). */
-  keptBytes = JOB_RECORD_BYTES;
-
-  constructor(public record: JobRecord) {}
-
-  /** Runs `step` after every step queued before it. `step` must not reject. */
-  enqueue<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(step);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-}
 
 /** Starts, tracks, cancels and expires jobs. */
 export class JobManager implements JobService {
   private readonly store: JobStore;
   private readonly maxJobs: number;
   private readonly ttlMs: number;
+  private readonly maxDepth: number;
   private readonly now: () => number;
   private readonly onUpdate: (update: JobUpdate) => void;
   private readonly onError: (error: unknown) => void;
@@ -183,6 +79,7 @@ export class JobManager implements JobService {
     this.store = options.store;
     this.maxJobs = options.maxJobs;
     this.ttlMs = options.ttlMs;
+    this.maxDepth = options.maxDepth ?? MAX_DEPTH;
     this.now = options.now ?? Date.now;
     this.onUpdate = options.onUpdate;
     this.onError = options.onError ?? (() => undefined);
@@ -328,7 +225,8 @@ export class JobManager implements JobService {
   }
 
   private isExpired(record: JobRecord): boolean {
-    return record.expiresMs !== undefined && record.expiresMs <= this.now();
+    const expiresMs = expiryOf(record);
+    return expiresMs !== undefined && expiresMs <= this.now();
   }
 
   private async begin(job: ActiveJob, work: JobWork): Promise<void> {
@@ -348,7 +246,7 @@ export class JobManager implements JobService {
       outcome = Promise.reject(error);
     }
     outcome.then(
-      (result) => this.settle(job, () => doneChange(result)),
+      (result) => this.settle(job, () => doneChange(result, this.maxDepth)),
       (error: unknown) => this.settle(job, () => ({ state: 'error', error: errorMessage(error) })),
     );
   }
@@ -434,9 +332,9 @@ export class JobManager implements JobService {
       this.reportFailure(error);
     }
     this.emit(next, change.state === 'running' ? change.message : undefined);
-    if (isTerminal(next.state)) {
-      const kept = next.state === 'done' ? job.keptBytes : JOB_RECORD_BYTES + (next.error?.length ?? 0);
-      this.ledger.finish(next.jobId, kept, next.expiresMs!);
+    if (isFinished(next)) {
+      const kept = next.state === 'done' ? job.keptBytes : JOB_RECORD_BYTES + (next.state === 'error' ? next.error.length : 0);
+      this.ledger.finish(next.jobId, kept, next.expiresMs);
       job.heldProgress = undefined;
       this.held.delete(job);
       this.active.delete(next.jobId);
@@ -446,25 +344,8 @@ export class JobManager implements JobService {
   }
 
   private emit(record: JobRecord, message: string | undefined): void {
-    if (record.state === 'accepted') {
-      return; // never an update: `accepted` is the start call's answer
-    }
-    const update: JobUpdate = {
-      jobId: record.jobId,
-      requestId: record.requestId,
-      ownerClientId: record.ownerClientId,
-      seq: record.seq,
-      state: record.state,
-    };
-    if (record.progress !== undefined) update.progress = record.progress;
-    if (record.result !== undefined) update.result = structuredClone(record.result);
-    if (record.error !== undefined) update.error = record.error;
-    if (message !== undefined) update.message = message;
-    if (record.finishedMs !== undefined) {
-      update.finishedMs = record.finishedMs;
-      update.expiresMs = record.expiresMs;
-    }
-    if (record.origin !== undefined) update.origin = record.origin;
+    const update = updateOf(record, message);
+    if (update === undefined) return;
     try {
       this.onUpdate(update);
     } catch (error) {
@@ -497,30 +378,4 @@ export class JobManager implements JobService {
       this.sweeping = false;
     }
   }
-}
-
-/** `done` with a copy of the work's result, or `error` if it is not a plain JSON object. */
-function doneChange(result: unknown): JobChange {
-  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
-    return { state: 'error', error: NOT_AN_OBJECT_MESSAGE };
-  }
-  const copy = structuredClone(result as Record<string, unknown>);
-  // The result goes out signed in a `done` notification: one JSON cannot carry
-  // (NaN, a BigInt, a lone surrogate, hostile nesting) could not be signed, and
-  // the job's terminal notification would be lost. The job fails instead.
-  if (checkJsonValue(copy) !== undefined) {
-    return { state: 'error', error: NOT_JSON_MESSAGE };
-  }
-  return { state: 'done', result: copy };
-}
-
-/** The message of what a job's work threw; never its stack. */
-function errorMessage(error: unknown): string {
-  if (error instanceof Error && error.message !== '') {
-    return error.message;
-  }
-  if (typeof error === 'string' && error !== '') {
-    return error;
-  }
-  return FALLBACK_ERROR_MESSAGE;
 }

@@ -3,7 +3,7 @@
  * in-process `JobManager` is one; with `--state` a shared one runs jobs on
  * BullMQ workers and keeps their records in Redis.
  */
-import type { JobWork } from './jobManager';
+import type { JobWork } from './jobChanges';
 import type { JobRecord } from './jobStore';
 
 /** A job to start. */

@@ -35,34 +35,55 @@ export function isTerminal(state: JobState): state is TerminalJobState {
   return ALLOWED_TRANSITIONS[state].length === 0;
 }
 
-/** A job as stored and as answered to a poll. */
-export interface JobRecord {
+/** What every job record holds, whatever its state. */
+export interface JobRecordFields {
   jobId: string;
   /** The client that started the job; only it may see or cancel it. */
   ownerClientId: string;
   /** The request id of the call that started the job. */
   requestId: string;
   tool: string;
-  state: JobState;
   /** The seq of the last update sent for this job; 0 before any. */
   seq: number;
   /** In [0, 1]. */
   progress?: number;
-  /** Set on `done`. */
-  result?: Record<string, unknown>;
-  /** Set on `error`. */
-  error?: string;
   createdMs: number;
-  /** Set when the job reaches a terminal state. */
-  finishedMs?: number;
-  /** Set with `finishedMs`: after this instant the job is forgotten. */
-  expiresMs?: number;
   /**
    * The front end that started the job, when it reports the job's updates
    * its own way (`"mcp"`: MCP progress and task notifications). Undefined
    * for a job started by `call`, whose updates are `job/status` notifications.
    */
   origin?: string;
+}
+
+/** What a finished job's record adds: when it ended, and after which instant it is forgotten. */
+export interface FinishedJobFields {
+  finishedMs: number;
+  expiresMs: number;
+}
+
+/**
+ * A job as stored and as answered to a poll: its state says what else it
+ * holds (a `done` job its result, an `error` job its message, every
+ * finished job its end and expiry).
+ */
+export type JobRecord =
+  | (JobRecordFields & { state: 'accepted' | 'running' })
+  | (JobRecordFields & FinishedJobFields & { state: 'done'; result: Record<string, unknown> })
+  | (JobRecordFields & FinishedJobFields & { state: 'error'; error: string })
+  | (JobRecordFields & FinishedJobFields & { state: 'cancelled' });
+
+/** A record of a job that has ended. */
+export type FinishedJobRecord = Extract<JobRecord, FinishedJobFields>;
+
+/** Whether the job has ended (its record then says when, and when it is forgotten). */
+export function isFinished(record: JobRecord): record is FinishedJobRecord {
+  return isTerminal(record.state);
+}
+
+/** When a finished job is forgotten; undefined while it is accepted or running. */
+export function expiryOf(record: JobRecord): number | undefined {
+  return isFinished(record) ? record.expiresMs : undefined;
 }
 
 /**
@@ -145,7 +166,8 @@ export class MemoryJobStore implements JobStore {
       this.head += 1;
       // The entry is stale if the record was deleted or replaced by one with
       // another expiry (which has its own entry).
-      if (this.records.get(jobId)?.expiresMs === expiresMs) {
+      const current = this.records.get(jobId);
+      if (current !== undefined && expiryOf(current) === expiresMs) {
         this.records.delete(jobId);
         deleted += 1;
       }
@@ -160,8 +182,9 @@ export class MemoryJobStore implements JobStore {
   private put(record: JobRecord, previous: JobRecord | undefined): void {
     const copy = structuredClone(record);
     this.records.set(copy.jobId, copy);
-    if (copy.expiresMs !== undefined && copy.expiresMs !== previous?.expiresMs) {
-      this.enqueueExpiry({ jobId: copy.jobId, expiresMs: copy.expiresMs });
+    const expiresMs = expiryOf(copy);
+    if (expiresMs !== undefined && expiresMs !== (previous && expiryOf(previous))) {
+      this.enqueueExpiry({ jobId: copy.jobId, expiresMs });
     }
   }
 

@@ -1,5 +1,5 @@
 /** The work behind the `start_long_task` tool. */
-import type { JobContext } from './jobManager';
+import type { JobContext } from './jobChanges';
 
 const DEFAULT_PROGRESS_INTERVAL_MS = 500;
 

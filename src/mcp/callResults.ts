@@ -2,6 +2,7 @@
  * What `tools/call` and `tasks/result` answer: our signed responses and
  * errors, and finished jobs, as MCP `CallToolResult`s.
  */
+import { FALLBACK_ERROR_MESSAGE } from '../jobs/jobChanges';
 import { codesWith, type ToolsealError } from '../protocol/errors';
 import type { JsonObject, Response } from '../protocol/wire';
 import { ERROR_META_KEY, RELATED_TASK_META_KEY, RESPONSE_META_KEY } from './constants';
@@ -72,7 +73,7 @@ export function jobOutcomeResult(taskId: string, outcome: JobOutcome): CallToolR
       return { content: [text(JSON.stringify(result))], structuredContent: result, _meta: meta };
     }
     case 'error':
-      return { content: [text(`job failed: ${outcome.error ?? 'job failed'}`)], isError: true, _meta: meta };
+      return { content: [text(`job failed: ${outcome.error ?? FALLBACK_ERROR_MESSAGE}`)], isError: true, _meta: meta };
     case 'cancelled':
       return { content: [text('job cancelled')], isError: true, _meta: meta };
   }

@@ -4,7 +4,7 @@
  * progress is capped below the total and only sent when it grew; the job's
  * end is always the last notification, at the total.
  */
-import type { JobUpdate } from '../jobs';
+import { FALLBACK_ERROR_MESSAGE, type JobUpdate } from '../jobs';
 import type { JsonObject } from '../protocol/wire';
 import type { ProgressParams, ProgressToken } from './types';
 
@@ -25,7 +25,7 @@ export function progressOf(update: Pick<JobUpdate, 'state' | 'progress' | 'error
     case 'cancelled':
       return { progress: PROGRESS_TOTAL, message: 'cancelled' };
     case 'error':
-      return { progress: PROGRESS_TOTAL, message: `failed: ${update.error ?? 'job failed'}` };
+      return { progress: PROGRESS_TOTAL, message: `failed: ${update.error ?? FALLBACK_ERROR_MESSAGE}` };
   }
 }
 

@@ -5,7 +5,7 @@
  * are tasks (for `tasks/list`), their progress tokens, and who is waiting
  * for their end (`tasks/result`).
  */
-import { isTerminal, type JobService, type JobRecord, type JobUpdate } from '../jobs';
+import { FALLBACK_ERROR_MESSAGE, isFinished, isTerminal, type FinishedJobFields, type JobService, type JobRecord, type JobUpdate } from '../jobs';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import type { JsonObject } from '../protocol/wire';
 import { RELATED_TASK_META_KEY } from './constants';
@@ -14,7 +14,12 @@ import { ProgressStream } from './progress';
 import type { McpTask, McpTaskStatus, ProgressParams, ProgressToken } from './types';
 
 /** What a task answer is built from: a job record, or what is known of it at its end. */
-export type TaskSource = Pick<JobRecord, 'jobId' | 'state' | 'progress' | 'error' | 'createdMs' | 'finishedMs' | 'expiresMs'>;
+export type TaskSource = Pick<JobRecord, 'jobId' | 'progress' | 'createdMs'> &
+  (
+    | { state: 'accepted' | 'running' }
+    | (FinishedJobFields & { state: 'done' | 'cancelled' })
+    | (FinishedJobFields & { state: 'error'; error: string })
+  );
 
 export interface TaskTimings {
   /** How long finished jobs stay (`--job-ttl-ms`). */
@@ -40,7 +45,7 @@ function statusMessage(job: TaskSource): string {
     case 'done':
       return 'done';
     case 'error':
-      return job.error ?? 'job failed';
+      return job.error;
     case 'cancelled':
       return 'cancelled';
   }
@@ -59,8 +64,8 @@ export function toMcpTask(job: TaskSource, timings: TaskTimings): McpTask {
     status: TASK_STATUS[job.state],
     statusMessage: statusMessage(job),
     createdAt: new Date(job.createdMs).toISOString(),
-    lastUpdatedAt: new Date(job.finishedMs ?? job.createdMs).toISOString(),
-    ttl: job.expiresMs !== undefined ? job.expiresMs - job.createdMs : timings.jobTtlMs,
+    lastUpdatedAt: new Date('finishedMs' in job ? job.finishedMs : job.createdMs).toISOString(),
+    ttl: 'expiresMs' in job ? job.expiresMs - job.createdMs : timings.jobTtlMs,
     pollInterval: timings.pollIntervalMs,
   };
 }
@@ -183,9 +188,9 @@ export class TaskRegistry {
       this.dropWaiter(taskId, resolveEnd);
       throw taskNotFound();
     }
-    if (isTerminal(record.state)) {
+    if (isFinished(record)) {
       this.dropWaiter(taskId, resolveEnd);
-      return { state: record.state, result: record.result, error: record.error };
+      return { state: record.state, result: record.state === 'done' ? record.result : undefined, error: record.state === 'error' ? record.error : undefined };
     }
     return ended;
   }
@@ -245,15 +250,10 @@ export class TaskRegistry {
     const finishedMs = update.finishedMs ?? this.now();
     entry.progress = undefined;
     entry.expiresMs = update.expiresMs ?? finishedMs + this.timings.jobTtlMs;
-    notifications.status = this.toTask({
-      jobId: entry.taskId,
-      state: update.state,
-      progress: update.progress,
-      error: update.error,
-      createdMs: entry.createdMs,
-      finishedMs,
-      expiresMs: entry.expiresMs,
-    });
+    const ended = { jobId: entry.taskId, progress: update.progress, createdMs: entry.createdMs, finishedMs, expiresMs: entry.expiresMs };
+    notifications.status = this.toTask(
+      update.state === 'error' ? { ...ended, state: 'error', error: update.error ?? FALLBACK_ERROR_MESSAGE } : { ...ended, state: update.state },
+    );
     const waiters = this.waiters.get(update.jobId) ?? [];
     this.waiters.delete(update.jobId);
     const outcome: JobOutcome = { state: update.state, result: update.result as JsonObject | undefined, error: update.error };

@@ -7,7 +7,8 @@ import { checkKeyring, KeyringError, loadKeyring, parseKeyring, type Keyring } f
 import { SchemaRegistry } from '../protocol/schemas';
 import { createLogger, type Logger, type LogLevel } from '../server/logger';
 import { ToolServer, type ServerStreams } from '../server/server';
-import { loadStateModule, parseStateUrl, StateUrlError, type StateLocation } from '../state/stateUrl';
+import { loadStateModule } from '../state/load';
+import { parseStateUrl, StateUrlError, type StateLocation } from '../state/stateUrl';
 import { SHUTDOWN_BUDGET_MS, type ServerSettings } from '../server/settings';
 import { ToolSetError } from '../tools/schemaCompiler';
 import type { Tool } from '../tools/tool';

@@ -41,6 +41,8 @@ export interface JobServiceHooks {
   maxJobs: number;
   limits: Partial<JobLimits>;
   ttlMs: number;
+  /** Nesting allowed in a job's result (--max-depth). */
+  maxDepth: number;
   now: () => number;
   /** Called once per update, in seq order: the server signs and sends it. */
   onUpdate: (update: JobUpdate) => void;
@@ -128,6 +130,7 @@ export class ToolServer {
         maxJobBytesPerClient: this.settings.maxJobBytesPerClient,
       },
       ttlMs: this.settings.jobTtlMs,
+      maxDepth: this.settings.maxDepth,
       now: this.now,
       onUpdate: (update) => this.notifyJobStatus(update),
       onError: (error) => this.logger.error('job_error', { error: error instanceof Error ? error.message : String(error) }),

@@ -16,7 +16,7 @@
 import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isTerminal, type JobRecord } from '../jobs/jobStore';
-import type { JobChange } from '../jobs/jobManager';
+import { errorMessage, type JobChange } from '../jobs/jobChanges';
 import { JOB_RECORD_BYTES } from '../jobs/jobLedger';
 import { estimateRetainedBytes } from '../jobs/retainedSize';
 import type { Logger } from '../server/logger';
@@ -164,7 +164,7 @@ export class JobWorker {
         const result = await runJobTool(registered, data, { signal: controller.signal, reportProgress: (f, m) => progress.report(f, m) }, { logger, scope: this.scope, maxDepth: this.options.maxDepth });
         change = controller.signal.aborted ? { state: 'cancelled' } : keptResult(result, data.maxResultBytes);
       } catch (err) {
-        change = controller.signal.aborted ? { state: 'cancelled' } : { state: 'error', error: errorText(err) || 'job failed' };
+        change = controller.signal.aborted ? { state: 'cancelled' } : { state: 'error', error: errorMessage(err) };
       }
       progress.stop();
       await progress.idle();

@@ -17,8 +17,8 @@
  * reporting process's channel, so updates reach it in seq order.
  */
 import type { Redis } from 'ioredis';
-import { applyJobChange, type JobChange } from '../jobs/jobManager';
-import { isTerminal, type JobRecord, type JobStore } from '../jobs/jobStore';
+import { applyJobChange, type JobChange } from '../jobs/jobChanges';
+import { expiryOf, isFinished, type JobRecord, type JobStore } from '../jobs/jobStore';
 import { asStateError, whenReady } from './redisConnection';
 import type { StateKeys } from './stateKeys';
 
@@ -105,7 +105,8 @@ export class RedisJobStore implements JobStore {
     const exists = await this.run(() => this.redis.exists(key));
     if (exists !== 1) throw new Error(`job ${record.jobId} does not exist`);
     await this.run(() => this.redis.hset(key, 'rec', JSON.stringify(record), 'seq', String(record.seq)));
-    if (record.expiresMs !== undefined) await this.run(() => this.redis.pexpireat(key, Math.ceil(record.expiresMs!)));
+    const expiresMs = expiryOf(record);
+    if (expiresMs !== undefined) await this.run(() => this.redis.pexpireat(key, Math.ceil(expiresMs)));
   }
 
   async delete(jobId: string): Promise<void> {
@@ -136,7 +137,7 @@ export class RedisJobStore implements JobStore {
       const record = JSON.parse(text) as JobRecord;
       const next = applyJobChange(record, change, nowMs, Number(ttl ?? 0));
       if (next === undefined) return 'refused';
-      const pexpire = isTerminal(next.state) ? String(Math.max(1, next.expiresMs! - nowMs)) : '';
+      const pexpire = isFinished(next) ? String(Math.max(1, next.expiresMs - nowMs)) : '';
       const update: Omit<PublishedUpdate, 'reporter'> = { record: next };
       if (change.state === 'running' && change.message !== undefined) update.message = change.message;
       const written = await this.run(() =>

@@ -14,9 +14,9 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from '../jobs/jobLedger';
-import { JobLimitError, type JobUpdate } from '../jobs/jobManager';
+import { JobLimitError, updateOf, type JobUpdate } from '../jobs/jobChanges';
 import type { JobService, JobStart } from '../jobs/jobService';
-import { isTerminal, type JobRecord } from '../jobs/jobStore';
+import { expiryOf, isTerminal, type JobRecord } from '../jobs/jobStore';
 import { estimateRetainedBytes } from '../jobs/retainedSize';
 import type { Logger } from '../server/logger';
 import type { JobWorker, QueuedJob } from './jobWorker';
@@ -212,17 +212,8 @@ export class SharedJobService implements JobService {
     if (last === undefined || record.seq <= last) return;
     if (isTerminal(record.state)) this.reported.delete(record.jobId);
     else this.reported.set(record.jobId, record.seq);
-    if (record.state === 'accepted') return;
-    const update: JobUpdate = { jobId: record.jobId, requestId: record.requestId, ownerClientId: record.ownerClientId, seq: record.seq, state: record.state };
-    if (record.progress !== undefined) update.progress = record.progress;
-    if (record.result !== undefined) update.result = record.result;
-    if (record.error !== undefined) update.error = record.error;
-    if (message !== undefined) update.message = message;
-    if (record.finishedMs !== undefined) {
-      update.finishedMs = record.finishedMs;
-      update.expiresMs = record.expiresMs;
-    }
-    if (record.origin !== undefined) update.origin = record.origin;
+    const update = updateOf(record, message);
+    if (update === undefined) return;
     try {
       this.options.onUpdate(update);
     } catch (err) {
@@ -233,8 +224,8 @@ export class SharedJobService implements JobService {
   /** A job started here has ended: its slot is free, what it keeps is counted until it expires. */
   private ended(record: JobRecord): void {
     if (!this.started.delete(record.jobId)) return;
-    const kept = record.state === 'done' ? JOB_RECORD_BYTES + estimateRetainedBytes(record.result) : JOB_RECORD_BYTES + (record.error?.length ?? 0);
-    this.ledger.finish(record.jobId, kept, record.expiresMs ?? this.now());
+    const kept = record.state === 'done' ? JOB_RECORD_BYTES + estimateRetainedBytes(record.result) : JOB_RECORD_BYTES + (record.state === 'error' ? record.error.length : 0);
+    this.ledger.finish(record.jobId, kept, expiryOf(record) ?? this.now());
     if (this.runningCount === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -265,7 +256,8 @@ export class SharedJobService implements JobService {
   }
 
   private isExpired(record: JobRecord): boolean {
-    return record.expiresMs !== undefined && record.expiresMs <= this.now();
+    const expiresMs = expiryOf(record);
+    return expiresMs !== undefined && expiresMs <= this.now();
   }
 
   private reportFailure(error: unknown): void {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobUpdate } from '../jobs/jobManager';
+import type { JobUpdate } from '../jobs/jobChanges';
 import type { JobLimits } from '../jobs/jobLedger';
 import type { JobService } from '../jobs/jobService';
 import type { Logger } from '../server/logger';

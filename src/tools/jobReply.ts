@@ -10,5 +10,5 @@ export function unknownJob(): ToolsealError {
 /** A job's state as a poll_job / cancel_job reply: the job's status, result and error. */
 export function jobReply(job: JobRecord): StatusReply {
   const status = job.state === 'accepted' ? 'running' : job.state;
-  return statusReply(status, job.state === 'done' ? (job.result ?? {}) : null, job.state === 'error' ? (job.error ?? 'job failed') : null);
+  return statusReply(status, job.state === 'done' ? job.result : null, job.state === 'error' ? job.error : null);
 }

@@ -3,6 +3,7 @@ import {
   JobManager,
   longTaskWork,
   MemoryJobStore,
+  type FinishedJobRecord,
   type JobContext,
   type JobManagerOptions,
   type JobStore,
@@ -145,7 +146,7 @@ describe('JobManager lifecycle', () => {
       expiresMs: Date.now() - 1_000 + TTL_MS,
     });
     // The terminal update carries the record's end and expiry.
-    expect(updates[4]).toMatchObject({ finishedMs: polled!.finishedMs, expiresMs: polled!.expiresMs });
+    expect(updates[4]).toMatchObject({ finishedMs: (polled as FinishedJobRecord).finishedMs, expiresMs: (polled as FinishedJobRecord).expiresMs });
   });
 
   it('keeps seq gap-free and in onUpdate order under interleaved progress', async () => {
@@ -243,8 +244,8 @@ describe('JobManager cancel', () => {
     const cancelled = await manager.cancel(accepted.jobId, OWNER);
     expect(signal!.aborted).toBe(true);
     expect(cancelled).toMatchObject({ state: 'cancelled' });
-    expect(cancelled!.result).toBeUndefined();
-    expect(cancelled!.finishedMs).toBe(Date.now());
+    expect(cancelled).not.toHaveProperty('result');
+    expect((cancelled as FinishedJobRecord).finishedMs).toBe(Date.now());
 
     await advance(20_000);
     expectSeqs(updates);

@@ -1,21 +1,11 @@
 import { canTransition, isTerminal, MemoryJobStore, type JobRecord, type JobState } from '../../src/jobs';
 
-function record(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    jobId,
-    ownerClientId: 'client-a',
-    requestId: `req-${jobId}`,
-    tool: 'start_long_task',
-    state: 'running',
-    seq: 1,
-    progress: 0,
-    createdMs: 1_000,
-    ...overrides,
-  };
+function record(jobId: string): JobRecord {
+  return { jobId, ownerClientId: 'client-a', requestId: `req-${jobId}`, tool: 'start_long_task', state: 'running', seq: 1, progress: 0, createdMs: 1_000 };
 }
 
-function finished(jobId: string, expiresMs: number): JobRecord {
-  return record(jobId, { state: 'done', seq: 2, result: {}, finishedMs: expiresMs - 100, expiresMs });
+function finished(jobId: string, expiresMs: number, result: Record<string, unknown> = {}): JobRecord {
+  return { ...record(jobId), state: 'done', seq: 2, result, finishedMs: expiresMs - 100, expiresMs };
 }
 
 describe('the job state machine', () => {
@@ -47,7 +37,7 @@ describe('MemoryJobStore', () => {
     const store = new MemoryJobStore();
     await store.create(record('a'));
     expect(await store.get('a')).toEqual(record('a'));
-    await store.update(record('a', { progress: 0.5, seq: 2 }));
+    await store.update({ ...record('a'), progress: 0.5, seq: 2 });
     expect(await store.get('a')).toMatchObject({ progress: 0.5, seq: 2 });
     await store.delete('a');
     expect(await store.get('a')).toBeUndefined();
@@ -63,18 +53,17 @@ describe('MemoryJobStore', () => {
 
   it('keeps copies, so callers cannot change stored state', async () => {
     const store = new MemoryJobStore();
-    const original = record('a', { result: { nested: { n: 1 } } });
+    const original = finished('a', 5_000, { nested: { n: 1 } });
     await store.create(original);
-    original.state = 'error';
-    (original.result!.nested as { n: number }).n = 2;
+    original.seq = 7;
+    ((original as { result: Record<string, unknown> }).result.nested as { n: number }).n = 2;
 
     const got = (await store.get('a'))!;
-    expect(got.state).toBe('running');
-    expect(got.result).toEqual({ nested: { n: 1 } });
+    expect(got).toMatchObject({ state: 'done', seq: 2, result: { nested: { n: 1 } } });
 
-    got.state = 'cancelled';
-    (got.result!.nested as { n: number }).n = 3;
-    expect(await store.get('a')).toMatchObject({ state: 'running', result: { nested: { n: 1 } } });
+    got.seq = 9;
+    ((got as { result: Record<string, unknown> }).result.nested as { n: number }).n = 3;
+    expect(await store.get('a')).toMatchObject({ state: 'done', seq: 2, result: { nested: { n: 1 } } });
   });
 
   it('deleteExpired deletes exactly the records whose expiry has come', async () => {

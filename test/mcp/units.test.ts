@@ -213,8 +213,8 @@ describe('tasks', () => {
     expect(toMcpTask({ ...base, state: 'running', progress: 0.25 }, timings).statusMessage).toBe('running (25%)');
     const failed = toMcpTask({ ...base, state: 'error', error: 'boom', finishedMs: 500, expiresMs: 1500 }, timings);
     expect(failed).toMatchObject({ status: 'failed', statusMessage: 'boom', lastUpdatedAt: '1970-01-01T00:00:00.500Z', ttl: 1500 });
-    expect(toMcpTask({ ...base, state: 'done' }, timings).status).toBe('completed');
-    expect(toMcpTask({ ...base, state: 'cancelled' }, timings).status).toBe('cancelled');
+    expect(toMcpTask({ ...base, state: 'done', finishedMs: 500, expiresMs: 1500 }, timings).status).toBe('completed');
+    expect(toMcpTask({ ...base, state: 'cancelled', finishedMs: 500, expiresMs: 1500 }, timings).status).toBe('cancelled');
   });
 
   /** A JobManager whose jobs end when the test says so, and a registry on it. */

@@ -182,7 +182,7 @@ function run(command: string, args: string[], cwd: string): string {
 
 /** A copy of what the package is built and packed from, with the repository's node_modules linked in. */
 function copyRepository(to: string): void {
-  for (const entry of ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'tsconfig.json', 'scripts', 'schemas', 'src']) {
+  for (const entry of ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'docs', 'tsconfig.json', 'scripts', 'schemas', 'src']) {
     fs.cpSync(path.join(ROOT, entry), path.join(to, entry), {
       recursive: true,
       filter: (from) => path.relative(ROOT, from) !== path.join('src', 'generated'),

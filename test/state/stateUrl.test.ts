@@ -58,7 +58,8 @@ describe('loadStateModule', () => {
         throw Object.assign(new Error("Cannot find module 'bullmq' from 'src/state/sharedState.ts'"), { code: 'MODULE_NOT_FOUND' });
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { loadStateModule: load, StateUrlError: Refusal } = require('../../src/state/stateUrl') as typeof import('../../src/state/stateUrl');
+      const { loadStateModule: load } = require('../../src/state/load') as typeof import('../../src/state/load');
+      const { StateUrlError: Refusal } = require('../../src/state/stateUrl') as typeof import('../../src/state/stateUrl');
       expect(() => load()).toThrow(Refusal);
       expect(() => load()).toThrow('--state needs the packages bullmq and ioredis (bullmq not found): npm install bullmq ioredis');
     });
