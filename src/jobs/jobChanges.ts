@@ -91,6 +91,13 @@ export function applyJobChange(
   }
 }
 
+/** The record of a job just accepted: seq 0, nothing reported yet. */
+export function acceptedRecord(jobId: string, start: Pick<JobRecord, 'ownerClientId' | 'requestId' | 'tool' | 'origin'>, nowMs: number): JobRecord {
+  const record: JobRecord = { jobId, ownerClientId: start.ownerClientId, requestId: start.requestId, tool: start.tool, state: 'accepted', seq: 0, createdMs: nowMs };
+  if (start.origin !== undefined) record.origin = start.origin;
+  return record;
+}
+
 /**
  * The update to report for a record just written (none for `accepted`: that
  * is the start call's answer). `message` is what the work said with a

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_DEPTH } from '../protocol/canonical';
 import { ActiveJob } from './activeJob';
-import { applyJobChange, doneChange, errorMessage, JobLimitError, NOT_AN_OBJECT_MESSAGE, updateOf, type JobChange, type JobContext, type JobUpdate, type JobWork } from './jobChanges';
+import { acceptedRecord, applyJobChange, doneChange, errorMessage, JobLimitError, NOT_AN_OBJECT_MESSAGE, updateOf, type JobChange, type JobContext, type JobUpdate, type JobWork } from './jobChanges';
 import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from './jobLedger';
 import { expiryOf, isFinished, isTerminal, type JobRecord, type JobStore } from './jobStore';
 import type { JobService, JobStart } from './jobService';
@@ -113,16 +113,7 @@ export class JobManager implements JobService {
     if (refusal !== undefined) {
       throw new JobLimitError(refusal);
     }
-    const record: JobRecord = {
-      jobId,
-      ownerClientId: params.ownerClientId,
-      requestId: params.requestId,
-      tool: params.tool,
-      state: 'accepted',
-      seq: 0,
-      createdMs: this.now(),
-    };
-    if (params.origin !== undefined) record.origin = params.origin;
+    const record = acceptedRecord(jobId, params, this.now());
     const job = new ActiveJob(record);
     const registration = Promise.resolve()
       .then(() => this.store.create(record))

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from '../jobs/jobLedger';
-import { JobLimitError, updateOf, type JobUpdate } from '../jobs/jobChanges';
+import { acceptedRecord, JobLimitError, updateOf, type JobUpdate } from '../jobs/jobChanges';
 import type { JobService, JobStart } from '../jobs/jobService';
 import { expiryOf, isTerminal, type JobRecord } from '../jobs/jobStore';
 import { estimateRetainedBytes } from '../jobs/retainedSize';
@@ -93,16 +93,7 @@ export class SharedJobService implements JobService {
     const jobId = randomUUID();
     const refusal = this.ledger.admit(jobId, params.ownerClientId, JOB_RECORD_BYTES + (params.heldBytes ?? 0), this.now());
     if (refusal !== undefined) throw new JobLimitError(refusal);
-    const record: JobRecord = {
-      jobId,
-      ownerClientId: params.ownerClientId,
-      requestId: params.requestId,
-      tool: params.tool,
-      state: 'accepted',
-      seq: 0,
-      createdMs: this.now(),
-    };
-    if (params.origin !== undefined) record.origin = params.origin;
+    const record = acceptedRecord(jobId, params, this.now());
     const queued: QueuedJob = {
       jobId,
       tool: params.tool,

@@ -224,97 +224,86 @@ export class NewlineConnection {
   }
 
   private servingReader(options: ServingOptions): MessageReader {
-    const reader = this.reader;
-    return {
-      onError: reader.onError,
-      onClose: reader.onClose,
-      onPartialMessage: reader.onPartialMessage,
-      listen: (callback) =>
-        reader.listen((message) => {
-          const m = message as { method?: unknown; id?: unknown };
-          if (typeof m.method !== 'string' || (m.id === undefined && !options.handlesNotification(m.method))) {
-            // Nothing would come of it: this side sends no requests, so no
-            // response is awaited, and notifications without a handler are
-            // ignored (docs/protocol.md section 1), `$/cancelRequest`
-            // included. Dropped here, they take no queue space and never
-            // reach vscode-jsonrpc's own handling, which throws on a
-            // `$/cancelRequest` without params.
-            options.onIgnored?.(message);
-            return;
-          }
-          if (m.id !== undefined) {
-            const key = String(m.id);
-            if (this.openIds.has(key)) {
-              const rejected: RejectedLine = {
-                code: FramingErrorCode.InvalidRequest,
-                message: 'Invalid Request: the id is already used by a request not yet answered',
-                id: m.id as RequestId,
-              };
-              options.onRejected?.(rejected);
-              this.answerRejected(rejected);
-              return;
-            }
-            this.openIds.add(key);
-          }
-          this.enqueue(message, callback);
-        }),
-      dispose: () => reader.dispose(),
-    };
+    return filteredReader(this.reader, (message, callback) => {
+      const m = message as { method?: unknown; id?: unknown };
+      if (typeof m.method !== 'string' || (m.id === undefined && !options.handlesNotification(m.method))) {
+        // Nothing would come of it: this side sends no requests, so no
+        // response is awaited, and notifications without a handler are
+        // ignored (docs/protocol.md section 1), `$/cancelRequest`
+        // included. Dropped here, they take no queue space and never
+        // reach vscode-jsonrpc's own handling, which throws on a
+        // `$/cancelRequest` without params.
+        options.onIgnored?.(message);
+        return;
+      }
+      if (m.id !== undefined) {
+        const key = String(m.id);
+        if (this.openIds.has(key)) {
+          const rejected: RejectedLine = {
+            code: FramingErrorCode.InvalidRequest,
+            message: 'Invalid Request: the id is already used by a request not yet answered',
+            id: m.id as RequestId,
+          };
+          options.onRejected?.(rejected);
+          this.answerRejected(rejected);
+          return;
+        }
+        this.openIds.add(key);
+      }
+      this.enqueue(message, callback);
+    });
   }
 
   private servingWriter(): MessageWriter {
     const writer = this.writer;
-    return {
-      onError: writer.onError,
-      onClose: writer.onClose,
-      write: (message) => {
-        const m = message as { method?: unknown; id?: unknown };
-        if (m.method !== undefined || m.id === undefined) return writer.write(message);
-        const key = String(m.id);
-        const written = this.droppedIds.size !== 0 && this.droppedIds.delete(key) ? Promise.resolve() : writer.write(message);
-        if (this.openIds.delete(key) && this.openIds.size === 0 && this.answeredWaiters.length > 0) {
-          const waiters = this.answeredWaiters;
-          this.answeredWaiters = [];
-          for (const resolve of waiters) resolve();
-        }
-        return written;
-      },
-      end: () => writer.end(),
-      dispose: () => writer.dispose(),
-    };
+    return interceptingWriter(writer, (message) => {
+      const m = message as { method?: unknown; id?: unknown };
+      if (m.method !== undefined || m.id === undefined) return writer.write(message);
+      const key = String(m.id);
+      const written = this.droppedIds.size !== 0 && this.droppedIds.delete(key) ? Promise.resolve() : writer.write(message);
+      if (this.openIds.delete(key) && this.openIds.size === 0 && this.answeredWaiters.length > 0) {
+        const waiters = this.answeredWaiters;
+        this.answeredWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+      return written;
+    });
   }
 
   private callingReader(options: CallingOptions): MessageReader {
-    const reader = this.reader;
-    return {
-      onError: reader.onError,
-      onClose: reader.onClose,
-      onPartialMessage: reader.onPartialMessage,
-      listen: (callback) =>
-        reader.listen((message) => {
-          const m = message as { method?: unknown; id?: unknown };
-          if (m.method === undefined && m.id !== undefined && m.id !== null && this.awaitingAnswer.take(m.id as RequestId) === undefined) {
-            options.onUnexpectedAnswer(m.id as RequestId, message);
-            return;
-          }
-          this.enqueue(message, callback);
-        }),
-      dispose: () => reader.dispose(),
-    };
+    return filteredReader(this.reader, (message, callback) => {
+      const m = message as { method?: unknown; id?: unknown };
+      if (m.method === undefined && m.id !== undefined && m.id !== null && this.awaitingAnswer.take(m.id as RequestId) === undefined) {
+        options.onUnexpectedAnswer(m.id as RequestId, message);
+        return;
+      }
+      this.enqueue(message, callback);
+    });
   }
 
   private callingWriter(): MessageWriter {
     const writer = this.writer;
-    return {
-      onError: writer.onError,
-      onClose: writer.onClose,
-      write: (message) => {
-        const m = message as { method?: unknown; id?: unknown };
-        if (typeof m.method === 'string' && m.id !== undefined) this.awaitingAnswer.sent(m.id as RequestId, true);
-        return writer.write(message);
-      },
-      end: () => writer.end(),
-      dispose: () => writer.dispose(),
-    };
+    return interceptingWriter(writer, (message) => {
+      const m = message as { method?: unknown; id?: unknown };
+      if (typeof m.method === 'string' && m.id !== undefined) this.awaitingAnswer.sent(m.id as RequestId, true);
+      return writer.write(message);
+    });
   }
+
+}
+
+/** `reader` as vscode-jsonrpc sees it, each message first handed to `onMessage`, which passes it on (or not) with `callback`. */
+function filteredReader(reader: NewlineMessageReader, onMessage: (message: Message, callback: (message: Message) => void) => void): MessageReader {
+  return {
+    onError: reader.onError,
+    onClose: reader.onClose,
+    onPartialMessage: reader.onPartialMessage,
+    listen: (callback) => reader.listen((message) => onMessage(message, callback)),
+    dispose: () => reader.dispose(),
+  };
+}
+
+/** `writer` as vscode-jsonrpc sees it, every write going through `write`. */
+function interceptingWriter(writer: NewlineMessageWriter, write: (message: Message) => Promise<void>): MessageWriter {
+  return { onError: writer.onError, onClose: writer.onClose, write, end: () => writer.end(), dispose: () => writer.dispose() };
 }
