@@ -22,7 +22,7 @@ export {
   type JobWork,
 } from './jobChanges';
 export { JobManager, type JobManagerOptions } from './jobManager';
-export type { JobService, JobStart } from './jobService';
+export type { JobService, JobServiceSettings, JobStart } from './jobService';
 export { DEFAULT_JOB_LIMITS, type JobLimits } from './jobLedger';
 export { estimateRetainedBytes } from './retainedSize';
 export { longTaskWork, type LongTaskParams } from './longTask';

@@ -9,32 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { MAX_DEPTH } from '../protocol/canonical';
 import { ActiveJob } from './activeJob';
 import { acceptedRecord, applyJobChange, doneChange, errorMessage, JobLimitError, NOT_AN_OBJECT_MESSAGE, updateOf, type JobChange, type JobContext, type JobUpdate, type JobWork } from './jobChanges';
-import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from './jobLedger';
+import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger } from './jobLedger';
 import { expiryOf, isFinished, isTerminal, type JobRecord, type JobStore } from './jobStore';
-import type { JobService, JobStart } from './jobService';
+import type { JobService, JobServiceSettings, JobStart } from './jobService';
 import { estimateRetainedBytes } from './retainedSize';
 
-export interface JobManagerOptions {
+export interface JobManagerOptions extends JobServiceSettings {
   store: JobStore;
-  /** How many jobs of this process may be accepted or running at once. */
-  maxJobs: number;
-  /** Bounds on what jobs hold per client and in all; defaults to DEFAULT_JOB_LIMITS. */
-  limits?: Partial<JobLimits>;
-  /** How long a finished job stays pollable. */
-  ttlMs: number;
-  /** The clock, in Unix ms; defaults to `Date.now`. */
-  now?: () => number;
-  /** Called once per update, synchronously and in seq order; may throw. */
-  onUpdate: (update: JobUpdate) => void;
-  /** Nesting allowed in a job's result (--max-depth); defaults to MAX_DEPTH. */
-  maxDepth?: number;
   /** How often expired jobs are deleted; defaults to the TTL, within [1 s, 60 s]. */
   sweepIntervalMs?: number;
-  /**
-   * Told about failures the manager survives (a throwing `onUpdate`, a
-   * failing store write or sweep), e.g. to log them. Defaults to ignoring them.
-   */
-  onError?: (error: unknown) => void;
 }
 
 const MIN_DEFAULT_SWEEP_MS = 1_000;

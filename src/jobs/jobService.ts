@@ -3,8 +3,27 @@
  * in-process `JobManager` is one; with `--state` a shared one runs jobs on
  * BullMQ workers and keeps their records in Redis.
  */
-import type { JobWork } from './jobChanges';
+import type { JobUpdate, JobWork } from './jobChanges';
+import type { JobLimits } from './jobLedger';
 import type { JobRecord } from './jobStore';
+
+/** What every job service is built with: its limits, its clock, and where its updates go. */
+export interface JobServiceSettings {
+  /** How many jobs of this process may be accepted or running at once. */
+  maxJobs: number;
+  /** Bounds on what jobs hold per client and in all; defaults to DEFAULT_JOB_LIMITS. */
+  limits?: Partial<JobLimits>;
+  /** How long a finished job stays pollable. */
+  ttlMs: number;
+  /** Nesting allowed in a job's result (--max-depth); defaults to MAX_DEPTH. */
+  maxDepth?: number;
+  /** The clock, in Unix ms; defaults to `Date.now`. */
+  now?: () => number;
+  /** Called once per update, synchronously and in seq order (the server signs and sends it); may throw. */
+  onUpdate: (update: JobUpdate) => void;
+  /** Told about failures the service survives (a throwing `onUpdate`, a failing store write), e.g. to log them. */
+  onError?: (error: unknown) => void;
+}
 
 /** A job to start. */
 export interface JobStart {

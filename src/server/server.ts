@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { ResponseError, type Message } from 'vscode-jsonrpc/node';
-import { JobManager, MemoryJobStore, type JobLimits, type JobService, type JobStore, type JobUpdate } from '../jobs';
+import { JobManager, MemoryJobStore, type JobService, type JobServiceSettings, type JobStore, type JobUpdate } from '../jobs';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
 import type { Keyring } from '../protocol/keyring';
@@ -32,21 +32,8 @@ export interface ToolServerOptions {
   replayStore?: ReplayStore;
   jobStore?: JobStore;
   /** Runs the jobs instead of an in-process JobManager on `jobStore` (shared state: jobs on workers elsewhere). */
-  jobService?: (hooks: JobServiceHooks) => JobService;
+  jobService?: (settings: JobServiceSettings) => JobService;
   now?: () => number;
-}
-
-/** What a server hands the job service it is given (ToolServerOptions.jobService). */
-export interface JobServiceHooks {
-  maxJobs: number;
-  limits: Partial<JobLimits>;
-  ttlMs: number;
-  /** Nesting allowed in a job's result (--max-depth). */
-  maxDepth: number;
-  now: () => number;
-  /** Called once per update, in seq order: the server signs and sends it. */
-  onUpdate: (update: JobUpdate) => void;
-  onError: (error: unknown) => void;
 }
 
 /** The streams a server speaks on: stdin/stdout for a real one. */
@@ -120,7 +107,7 @@ export class ToolServer {
     this.finished = new Promise((resolve) => (this.finish = resolve));
 
     const schemas = options.schemas ?? new SchemaRegistry();
-    const jobHooks: JobServiceHooks = {
+    const jobHooks: JobServiceSettings = {
       maxJobs: this.settings.maxJobs,
       limits: {
         maxJobsPerClient: this.settings.maxJobsPerClient,

@@ -14,8 +14,8 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_JOB_LIMITS, JOB_RECORD_BYTES, JobLedger, type JobLimits } from '../jobs/jobLedger';
-import { acceptedRecord, JobLimitError, updateOf, type JobUpdate } from '../jobs/jobChanges';
-import type { JobService, JobStart } from '../jobs/jobService';
+import { acceptedRecord, JobLimitError, updateOf } from '../jobs/jobChanges';
+import type { JobService, JobServiceSettings, JobStart } from '../jobs/jobService';
 import { expiryOf, isTerminal, type JobRecord } from '../jobs/jobStore';
 import { estimateRetainedBytes } from '../jobs/retainedSize';
 import type { Logger } from '../server/logger';
@@ -24,7 +24,7 @@ import { asStateError, errorText } from './redisConnection';
 import { parseUpdate, type PublishedUpdate, type RedisJobStore } from './redisJobStore';
 import type { StateKeys } from './stateKeys';
 
-export interface SharedJobServiceOptions {
+export interface SharedJobServiceOptions extends JobServiceSettings {
   processId: string;
   keys: StateKeys;
   store: RedisJobStore;
@@ -33,12 +33,6 @@ export interface SharedJobServiceOptions {
   command: Redis;
   subscriber: Redis;
   logger: Logger;
-  maxJobs: number;
-  limits?: Partial<JobLimits>;
-  ttlMs: number;
-  now?: () => number;
-  onUpdate: (update: JobUpdate) => void;
-  onError?: (error: unknown) => void;
   /** This process's own worker, if it runs one: stopping the server stops it. */
   worker?: () => JobWorker | undefined;
 }

@@ -7,9 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobUpdate } from '../jobs/jobChanges';
-import type { JobLimits } from '../jobs/jobLedger';
-import type { JobService } from '../jobs/jobService';
+import type { JobService, JobServiceSettings } from '../jobs/jobService';
 import type { Logger } from '../server/logger';
 import type { ReplayStore } from '../server/replayStore';
 import type { ToolRegistry } from '../tools/registry';
@@ -66,7 +64,7 @@ export class SharedState {
   }
 
   /** The job service of a server on this state. */
-  jobService(options: { maxJobs: number; limits?: Partial<JobLimits>; ttlMs: number; now?: () => number; onUpdate: (update: JobUpdate) => void; onError?: (error: unknown) => void }): JobService {
+  jobService(options: JobServiceSettings): JobService {
     return new SharedJobService({
       ...options,
       processId: this.processId,
