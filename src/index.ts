@@ -46,6 +46,7 @@ export { reserveStdoutForProtocol } from './serve/stdio';
 export { loadToolModules } from './tools/modules';
 export { ToolRegistry, TOOL_NAME_PATTERN, type RegisteredTool, type ToolSet } from './tools/registry';
 export { MAX_REPORTED_ISSUES, ToolSetError, type ToolSchema } from './tools/schemaCompiler';
+export { PrecompiledValidators, type PrecompiledPair } from './tools/precompiled';
 export { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES } from './tools/builtin';
 export * from './client';
 export { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch, uninstallBurstDispatch, type BurstDispatchOptions } from './transport/burstDispatch';

@@ -23,6 +23,10 @@ export const COMMANDS: Record<string, Command> = {
   },
   sign: { summary: 'turn {"tool", "args"} lines into signed call requests', load: () => (require('./sign') as typeof import('./sign')).command },
   tools: { summary: 'print the tool definitions for an LLM runtime', load: () => (require('./tools') as typeof import('./tools')).command },
+  compile: {
+    summary: 'compile your tools\' schemas ahead of time, for serve --validators',
+    load: () => (require('./compile') as typeof import('./compile')).command,
+  },
   worker: {
     summary: 'run the jobs of a server id from shared state (--state redis://...)',
     load: () => (require('./worker') as typeof import('./worker')).command,

@@ -27,6 +27,7 @@ const d = DEFAULT_SETTINGS;
 const SERVE_OPTIONS: readonly ServeOption[] = [
   { flag: 'tools', arg: 'PATH', multiple: true, help: ['serve the tools of a module (.js, .cjs, .mjs: its default', 'export and named exports made by defineTool) or of every', 'module in a directory; repeatable. Without --tools the', 'example tools batch_sum and start_long_task are served'] },
   { flag: 'example-tools', help: ['serve the example tools beside those of --tools'] },
+  { flag: 'validators', arg: 'FILE', help: ["the tools' schemas compiled ahead of time by 'toolseal", "compile': start-up then neither loads Ajv nor checks them"] },
   { flag: 'keys', arg: 'FILE', help: ['keyring file (else TOOLSEAL_KEYS_JSON, then TOOLSEAL_KEYS)'] },
   { flag: 'max-skew-ms', arg: 'N', help: [`allowed clock skew of a call, ms (default ${d.maxSkewMs})`], setting: { key: 'maxSkewMs', min: 0 } },
   { flag: 'max-message-bytes', arg: 'N', help: [`longest accepted line, bytes (default ${d.maxMessageBytes})`], setting: { key: 'maxMessageBytes', min: 64 } },
@@ -122,6 +123,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   return createServer({
     tools,
     exampleTools: toolPaths.length === 0 || on('example-tools'),
+    validators: text('validators'),
     keys: text('keys'),
     settings,
     logLevel,

@@ -7,6 +7,7 @@ import { loadStateModule } from '../state/load';
 import { parseStateUrl, StateUrlError } from '../state/stateUrl';
 import { EXAMPLE_TOOLS } from '../tools/builtin';
 import { loadToolModules } from '../tools/modules';
+import { PrecompiledValidators } from '../tools/precompiled';
 import { ToolRegistry } from '../tools/registry';
 import { ToolSetError } from '../tools/schemaCompiler';
 import { integerOption, parseCommandLine, UsageError, type CommandModule } from './args';
@@ -24,6 +25,7 @@ Options:
                               every worker and serve process of a server id should serve the
                               same tools. Without --tools: the example tools
   --example-tools             the example tools beside those of --tools
+  --validators FILE           the tools' schemas compiled by 'toolseal compile', as for serve
   --server-id ID              whose jobs to run (else the server id of the keyring: --keys,
                               TOOLSEAL_KEYS_JSON, TOOLSEAL_KEYS; the worker needs no secret)
   --keys FILE                 keyring file, read for its server id only
@@ -43,6 +45,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
     state: { type: 'string' },
     tools: { type: 'string', multiple: true },
     'example-tools': { type: 'boolean' },
+    validators: { type: 'string' },
     'server-id': { type: 'string' },
     keys: { type: 'string' },
     'worker-concurrency': { type: 'string' },
@@ -85,7 +88,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
   try {
     const loaded = await loadToolModules(toolPaths);
     const examples = toolPaths.length === 0 || values['example-tools'] === true;
-    tools = new ToolRegistry({ protocol: [], tools: [...(examples ? EXAMPLE_TOOLS : []), ...loaded] }, logger);
+    const validators = values.validators === undefined ? undefined : PrecompiledValidators.load(values.validators);
+    tools = new ToolRegistry({ protocol: [], tools: [...(examples ? EXAMPLE_TOOLS : []), ...loaded], validators }, logger);
   } catch (err) {
     if (err instanceof ToolSetError) return fail(err.message);
     throw err;

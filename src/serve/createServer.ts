@@ -10,6 +10,7 @@ import { ToolServer, type ServerStreams } from '../server/server';
 import { loadStateModule } from '../state/load';
 import { parseStateUrl, StateUrlError, type StateLocation } from '../state/stateUrl';
 import { SHUTDOWN_BUDGET_MS, type ServerSettings } from '../server/settings';
+import { PrecompiledValidators } from '../tools/precompiled';
 import { ToolSetError } from '../tools/schemaCompiler';
 import type { Tool } from '../tools/tool';
 import { DEFAULT_MAX_DISPATCH_BURST, installBurstDispatch } from '../transport/burstDispatch';
@@ -24,6 +25,12 @@ export interface CreateServerOptions {
   tools?: readonly Tool[];
   /** Also serve the example tools batch_sum and start_long_task (default false). */
   exampleTools?: boolean;
+  /**
+   * A file made by `toolseal compile` for these tools, like `--validators`:
+   * their schemas' validators compiled ahead of time, so that start-up
+   * neither loads Ajv nor checks those schemas again.
+   */
+  validators?: string;
   /** A keyring file, like `--keys`. */
   keys?: string;
   /** The keyring itself: a keyring document (the JSON of a keyring file) or one parsed with `parseKeyring`. */
@@ -124,6 +131,7 @@ function buildServer(options: CreateServerOptions, streams: ServerStreams, logge
       schemas,
       tools: options.tools ?? [],
       exampleTools: options.exampleTools === true,
+      validators: options.validators === undefined ? undefined : PrecompiledValidators.load(options.validators),
       ...(shared === undefined ? {} : { replayStore: shared.replayStore, jobService: (hooks) => shared.jobService(hooks) }),
     },
     streams,

@@ -7,6 +7,7 @@ import type { Keyring } from '../protocol/keyring';
 import { SchemaRegistry } from '../protocol/schemas';
 import { CALL_METHOD, JOB_STATUS_METHOD } from '../protocol/wire';
 import { EXAMPLE_TOOLS, PROTOCOL_TOOL_NAMES, protocolTools } from '../tools/builtin';
+import type { PrecompiledValidators } from '../tools/precompiled';
 import { ToolRegistry } from '../tools/registry';
 import type { Tool } from '../tools/tool';
 import { NewlineConnection } from '../transport/connection';
@@ -29,6 +30,8 @@ export interface ToolServerOptions {
   tools?: readonly Tool[];
   /** Also serve the example tools batch_sum and start_long_task. Default: true when `tools` is not given. */
   exampleTools?: boolean;
+  /** Validators of the tools' schemas made by `toolseal compile` (`PrecompiledValidators.load(file)`). */
+  validators?: PrecompiledValidators;
   replayStore?: ReplayStore;
   jobStore?: JobStore;
   /** Runs the jobs instead of an in-process JobManager on `jobStore` (shared state: jobs on workers elsewhere). */
@@ -134,6 +137,7 @@ export class ToolServer {
           toolsFor: (clientId) => this.pipeline.toolsFor(clientId),
         }),
         tools: [...(examples ? EXAMPLE_TOOLS : []), ...(options.tools ?? [])],
+        validators: options.validators,
       },
       this.logger,
     );

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../protocol/wire';
 import type { Logger } from '../server/logger';
+import type { PrecompiledValidators } from './precompiled';
 import { ToolSchemaCompiler, ToolSetError, type ToolSchema } from './schemaCompiler';
 import type { Tool, ToolDescriptor } from './tool';
 
@@ -25,6 +26,8 @@ export interface ToolSet {
   protocol: readonly Tool[];
   /** The rest: the user's tools (and the examples, when asked for). */
   tools: readonly Tool[];
+  /** Validators made by `toolseal compile` for these tools' schemas (see PrecompiledValidators). */
+  validators?: PrecompiledValidators;
 }
 
 /**
@@ -37,7 +40,7 @@ export class ToolRegistry {
   private readonly descriptors: ToolDescriptor[] = [];
 
   constructor(toolSet: ToolSet, logger: Logger) {
-    const compiler = new ToolSchemaCompiler(logger);
+    const compiler = new ToolSchemaCompiler(logger, toolSet.validators);
     const add = (tool: Tool, protocol: boolean, index: number): void => {
       const registered = register(tool, protocol, index, compiler);
       const existing = this.byName.get(registered.name);
@@ -50,6 +53,7 @@ export class ToolRegistry {
     };
     toolSet.protocol.forEach((tool, i) => add(tool, true, i));
     toolSet.tools.forEach((tool, i) => add(tool, false, i));
+    compiler.reportMissing();
   }
 
   /** A tool by name; a Map lookup, so names like `__proto__` are simply unknown. */

@@ -21,6 +21,8 @@ import { toIssues } from '../protocol/schemas';
 import type { Logger } from '../server/logger';
 import { deferrable } from './deferredCompile';
 import { declaresDraft07 } from './drafts';
+import type { PrecompiledValidators } from './precompiled';
+import { ToolSetError } from './toolSetError';
 import type { JsonSchemaObject } from './tool';
 
 export { declaresDraft07 } from './drafts';
@@ -36,13 +38,7 @@ export const MAX_VALUES_FOR_ALL_ISSUES = 10_000;
 
 const DRAFT_2020_12 = /^https:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 
-/** A tool set that cannot be served; its message names the tool and the place. */
-export class ToolSetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ToolSetError';
-  }
-}
+export { ToolSetError } from './toolSetError';
 
 /** A compiled tool schema. */
 export interface ToolSchema {
@@ -94,6 +90,11 @@ export function precompiledSchema<T extends object>(schema: T, name: string): T 
   return schema;
 }
 
+/** Whether `schema` is a built-in tool's schema file, compiled at build time. */
+export function isBuiltinSchema(schema: object): boolean {
+  return PRECOMPILED.has(schema);
+}
+
 /* eslint-disable @typescript-eslint/no-require-imports */
 /** The every-error validators of the built-in tools, loaded with the first value one of them must explain. */
 function builtinAll(name: string): ValidateFunction {
@@ -124,7 +125,7 @@ function toolAjvOptions(allErrors: boolean, report: (level: 'warn' | 'error', me
 }
 
 /** The draft `schema` declares by `$schema` (2020-12 when it declares none). */
-function draftOf(schema: JsonSchemaObject, where: string): Draft {
+export function draftOf(schema: JsonSchemaObject, where: string): Draft {
   const declared = schema.$schema;
   if (declared === undefined || (typeof declared === 'string' && DRAFT_2020_12.test(declared))) return '2020-12';
   if (declaresDraft07(declared)) return 'draft-07';
@@ -153,7 +154,29 @@ export class ToolSchemaCompiler {
   /** Warnings already logged: each schema is compiled by more than one Ajv instance, and a keyword may recur. */
   private readonly reported = new Set<string>();
 
-  constructor(private readonly logger: Logger) {}
+  /** Schemas that `precompiled` was given for and does not hold (reported by `reportMissing`). */
+  private readonly missing: string[] = [];
+
+  /** `precompiled`: validators made by `toolseal compile`, used for the schemas they were made from. */
+  constructor(
+    private readonly logger: Logger,
+    private readonly precompiled?: PrecompiledValidators,
+  ) {
+    if (precompiled?.stale !== undefined) {
+      logger.warn('tool_validators_stale', { file: precompiled.file, message: `not used: ${precompiled.stale}; run toolseal compile again` });
+    }
+  }
+
+  /** Logs, once, the schemas the validators file did not hold (changed since it was made), which were compiled here. */
+  reportMissing(): void {
+    if (this.missing.length === 0 || this.precompiled === undefined || this.precompiled.stale !== undefined) return;
+    const shown = this.missing.slice(0, 5).join('; ');
+    const more = this.missing.length > 5 ? ` and ${this.missing.length - 5} more` : '';
+    this.logger.warn('tool_validators_missing', {
+      file: this.precompiled.file,
+      message: `${this.missing.length} schema(s) not in the file, compiled here (changed since toolseal compile?): ${shown}${more}`,
+    });
+  }
 
   /** Logs one of Ajv's warnings about the schema being compiled, once per schema and message. */
   private report(level: 'warn' | 'error', message: string): void {
@@ -197,6 +220,12 @@ export class ToolSchemaCompiler {
     if (builtin !== undefined) {
       const first = (builtinFirst as unknown as Record<string, ValidateFunction>)[builtin]!;
       return toolSchema(document, () => first, once(() => builtinAll(builtin)));
+    }
+    if (this.precompiled !== undefined) {
+      const given = this.precompiled.lookup(document);
+      // Checked against its meta-schema and compiled when the file was made.
+      if (given !== undefined) return toolSchema(document, given.first, given.all);
+      this.missing.push(where);
     }
     const draft = draftOf(document, where);
     // The meta-schema check, compiled at build time (Ajv's validateSchema, without compiling a meta-schema here).
