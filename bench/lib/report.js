@@ -47,7 +47,7 @@ const SYSTEM_COLUMNS = [
  * @param {Record<string, any>} config
  */
 function comparisonTable(s, config) {
-  /** @type {Array<[string, string, string, number, number?]>} workload, metric label, metric key, digits, scale */
+  /** @type {Array<[string, string, string, number, number?, string?]>} workload, metric label, metric key, digits, scale, the system in the toolseal column (default toolseal) */
   const rows = [
     ['sequential', 'p50 latency, µs (lower is better)', 'p50Us', 0],
     ['sequential', 'p99 latency, µs', 'p99Us', 0],
@@ -66,6 +66,7 @@ function comparisonTable(s, config) {
     ['large', 'client CPU per call, µs', 'clientCpuUsPerCall', 0],
     ['large', 'server peak RSS, MB', 'peakRssBytes', 1, 1 / MB],
     ['coldStart', 'spawn to first answer, ms (lower is better)', 'medianMs', 1],
+    ['coldStart', 'the same, toolseal without --validators', 'medianMs', 1, 1, 'toolsealCompiling'],
     ['coldStart', 'server CPU to first answer, ms', 'serverCpuMs', 1],
     ['coldStart', 'server peak RSS, MB', 'peakRssBytes', 1, 1 / MB],
   ];
@@ -74,8 +75,9 @@ function comparisonTable(s, config) {
     ['workload', 'metric', ...SYSTEM_COLUMNS.map(([, label]) => label), 'toolseal / minimal', 'toolseal / bare', 'toolseal / SDK'],
     rows
       .filter(([w]) => s[w])
-      .map(([w, label, key, digits, scale = 1]) => {
-        const get = (/** @type {string} */ sys) => s[w]?.[sys]?.[key];
+      .filter(([w, , key, , , toolsealKey]) => toolsealKey === undefined || s[w]?.[toolsealKey]?.[key] !== undefined)
+      .map(([w, label, key, digits, scale = 1, toolsealKey = 'toolseal']) => {
+        const get = (/** @type {string} */ sys) => s[w]?.[sys === 'toolseal' ? toolsealKey : sys]?.[key];
         const t = get('toolseal')?.median ?? NaN;
         return [
           /** @type {Record<string, string>} */ (names)[w] ?? w,

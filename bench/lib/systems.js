@@ -3,9 +3,10 @@
  * The four systems under test, each behind the same small Session
  * interface, so every workload drives them with the same harness code:
  *
- * - toolseal: ToolClient.spawn -> `toolseal serve --tools` with 50 user
- *   tools (bench/baselines/user-tools.js), every call signed, verified and
- *   validated on both sides;
+ * - toolseal: ToolClient.spawn -> `toolseal serve --tools --validators` with
+ *   50 user tools (bench/baselines/user-tools.js) and their schemas compiled
+ *   by `toolseal compile` once per run, as a user's build would; every call
+ *   signed, verified and validated on both sides;
  * - minimal:  the minimal signed server and its lean client
  *   (bench/baselines/minimal-signed.js): the same wire format with only
  *   what a signed call needs, the floor of toolseal's design;
@@ -13,13 +14,20 @@
  *   envelope (bench/baselines/bare-server.js): the transport's ceiling;
  * - sdk:      the MCP TypeScript SDK's Client + StdioClientTransport against
  *   its McpServer (bench/baselines/mcp-server.js).
+ *
+ * Every server starts with a small environment (PATH, and for toolseal and
+ * the SDK their clients' default HOME, LOGNAME, SHELL, TERM, USER), never the
+ * harness's whole one: a variable such as NODE_EXTRA_CA_CERTS costs a Node
+ * process tens of ms at start.
  */
 'use strict';
 
 const path = require('node:path');
 const crypto = require('node:crypto');
 const v8 = require('node:v8');
-const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const { execFileSync, spawn } = require('node:child_process');
 const { createMessageConnection } = require('vscode-jsonrpc/node');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
@@ -54,6 +62,25 @@ const MCP_SERVER = path.join(__dirname, '..', 'baselines', 'mcp-server.js');
 const MINIMAL_SERVER = path.join(__dirname, '..', 'baselines', 'minimal-signed.js');
 /** The 50 user tools `toolseal serve` is started with, unless a workload gives its own arguments. */
 const USER_TOOLS = path.join(__dirname, '..', 'baselines', 'user-tools.js');
+const CLI = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+/** @type {string | undefined} */
+let validatorsFile;
+/**
+ * The user tools' validators, made by `toolseal compile` at the first call
+ * (once per run, into a temporary directory removed at exit).
+ */
+function userToolValidators() {
+  if (validatorsFile === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-bench-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'user-tools.validators.json');
+    execFileSync(process.execPath, [CLI, 'compile', '--tools', USER_TOOLS, '--out', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    validatorsFile = file;
+  }
+  return validatorsFile;
+}
+
 /** The longest line a harness client accepts from a server. */
 const CLIENT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** How long a closing server may take before it is killed. */
@@ -72,7 +99,7 @@ const CLOSE_BUDGET_MS = 8_000;
 
 /**
  * @typedef {object} SystemUnderTest
- * @property {'toolseal' | 'minimal' | 'bare' | 'sdk'} key
+ * @property {'toolseal' | 'toolsealCompiling' | 'minimal' | 'bare' | 'sdk'} key
  * @property {string} label
  * @property {(options?: {serveArgs?: string[]}) => Promise<Session>} start
  */
@@ -164,7 +191,7 @@ const toolseal = {
     const client = await ToolClient.spawn({
       keyring: KEYRING,
       clientId: 'bench-client',
-      serveArgs: options.serveArgs ?? ['--tools', USER_TOOLS],
+      serveArgs: options.serveArgs ?? ['--tools', USER_TOOLS, '--validators', userToolValidators()],
       stderr: (line) => stderr.push(line),
     });
     const child = /** @type {import('node:child_process').ChildProcess} */ (client.process);
@@ -243,7 +270,7 @@ const bare = {
   label: 'bare transport',
   async start() {
     const stderr = lineRing();
-    const child = spawn(process.execPath, [BARE_SERVER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BARE_SERVER], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
     children.track(child.pid);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await new Promise((resolve, reject) => {
@@ -333,4 +360,12 @@ const sdk = {
 /** In the order every round runs them: A B C D. */
 const SYSTEMS = [toolseal, minimal, bare, sdk];
 
-module.exports = { SYSTEMS, toolseal, minimal, bare, sdk, KEYRING, ephemeralKeyring, HARNESS, USER_TOOLS };
+/** toolseal without `--validators` (the user tools' schemas checked at start, compiled on first use): the cold start only. */
+/** @type {SystemUnderTest} */
+const toolsealCompiling = {
+  key: 'toolsealCompiling',
+  label: 'toolseal without --validators',
+  start: (/** @type {{serveArgs?: string[]}} */ options = {}) => toolseal.start({ serveArgs: options.serveArgs ?? ['--tools', USER_TOOLS] }),
+};
+
+module.exports = { SYSTEMS, toolseal, toolsealCompiling, minimal, bare, sdk, KEYRING, ephemeralKeyring, HARNESS, USER_TOOLS };
