@@ -3,7 +3,7 @@
  * environment, and where its stderr goes. The connection knows nothing of
  * processes; this file knows nothing of the protocol.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -98,6 +98,10 @@ function inheritedEnv(): NodeJS.ProcessEnv {
 
 /** Starts the process with all three stdio streams piped. */
 export function startServerProcess(command: ServerCommand, cwd: string | undefined): ChildProcessWithoutNullStreams {
+  // Required here: a server whose tools module imports this package (which
+  // exports the client) does not load child_process, some ms at every start.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   // Node drops undefined values from env, which is how a caller removes a variable.
   return spawn(command.command, command.args, { env: command.env, cwd, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
 }

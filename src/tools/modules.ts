@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isModuleNamespaceObject } from 'node:util/types';
 import { ToolSetError } from './schemaCompiler';
 import { isTool, type Tool } from './tool';
 
@@ -45,10 +46,29 @@ function moduleFiles(file: string, given: string): string[] {
   return [file];
 }
 
+/** What `require` throws for an ES module it cannot load: one with top-level await, or any on a Node without require(esm). */
+const IMPORT_ONLY = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE']);
+
+/**
+ * A module's namespace as `import()` gives it (a CommonJS module's exports
+ * as its default export). Loaded with `require` where it can be: that does
+ * not start Node's ES module loader, several ms at every start.
+ */
+async function namespaceOf(file: string): Promise<Record<string, unknown>> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded: unknown = require(file);
+    return isModuleNamespaceObject(loaded) ? (loaded as Record<string, unknown>) : { default: loaded };
+  } catch (err) {
+    if (!IMPORT_ONLY.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')) throw err;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
 async function toolsOf(file: string): Promise<Tool[]> {
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    namespace = await namespaceOf(file);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new ToolSetError(`tool module ${file} failed to load: ${message.split('\n', 1)[0]}`);

@@ -183,6 +183,18 @@ describe('toolseal serve --tools DIR', () => {
   });
 });
 
+describe('a tool module with top-level await', () => {
+  it('is loaded and served like any other', async () => {
+    const keys = makeTestKeys();
+    const server = new ServerProcess(keys, ['--tools', path.join(FIXTURES, 'late-tools', 'awaits.mjs')]);
+    try {
+      expect((await server.call('greet', { name: 'Ada' })).result.result).toEqual({ text: 'hello, Ada' });
+    } finally {
+      expect(await server.close()).toEqual({ code: 0, signal: null });
+    }
+  });
+});
+
 describe('a bad tool set', () => {
   const keys = makeTestKeys();
   const cases: Array<[string, RegExp]> = [
