@@ -12,7 +12,7 @@ import { parseCommandLine, UsageError, type CommandModule } from './args';
 export const COMPILE_USAGE = `Usage: toolseal compile --tools PATH... --out FILE
 
 Compiles the JSON Schemas of your tools ahead of time (Ajv standalone code) into
-one CommonJS module. 'toolseal serve --validators FILE' then starts without
+one file. 'toolseal serve --validators FILE' then starts without
 loading Ajv or checking those schemas again: run this in your build, and again
 whenever a schema changes (a schema changed since is compiled at start, with a
 warning; a file made by another version's Ajv is not used, with a warning).
@@ -20,13 +20,12 @@ warning; a file made by another version's Ajv is not used, with a warning).
 Options:
   --tools PATH      the tools of a module or directory, as for toolseal serve
                     (repeatable, at least one)
-  --out FILE        the module to write (use .cjs if your package.json says
-                    "type": "module"); replaced if it exists
+  --out FILE        the file to write (replaced if it exists)
   -h, --help        this help
 
 Example:
-  toolseal compile --tools ./tools.js --out ./tools.validators.cjs
-  toolseal serve --tools ./tools.js --validators ./tools.validators.cjs
+  toolseal compile --tools ./tools.js --out ./tools.validators
+  toolseal serve --tools ./tools.js --validators ./tools.validators
 `;
 
 /** `toolseal compile`. */
@@ -51,16 +50,16 @@ export async function compileCommand(argv: string[]): Promise<number> {
     process.stderr.write(`toolseal compile: ${err.message}\n`);
     return 2;
   }
-  writeReplacing(values.out, made.text);
+  writeReplacing(values.out, made.bytes);
   process.stderr.write(`toolseal compile: wrote the validators of ${made.schemas} schema${made.schemas === 1 ? '' : 's'} to ${values.out}\n`);
   return 0;
 }
 
 /** Writes `text` to a fresh file beside `file`, then renames it over `file`: a server never loads half a module. */
-function writeReplacing(file: string, text: string): void {
+function writeReplacing(file: string, bytes: Buffer): void {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    fs.writeFileSync(temporary, text, { flag: 'wx' });
+    fs.writeFileSync(temporary, bytes, { flag: 'wx' });
     fs.renameSync(temporary, file);
   } catch (err) {
     fs.rmSync(temporary, { force: true });

@@ -1,14 +1,15 @@
 /**
  * `toolseal compile`'s work: the validators of a tool set's schemas as one
- * JSON file of Ajv standalone code, for `toolseal serve --validators`
+ * file of Ajv standalone code, for `toolseal serve --validators`
  * (read by src/tools/precompiled.ts). Every schema is compiled with the
  * options and formats the server would use, once stopping at the first
  * error and once collecting every error.
  */
+import { createHash } from 'node:crypto';
 import type Ajv from 'ajv';
 import type { Options } from 'ajv';
 import { packageVersion } from '../version';
-import { schemaKey, validatorsFingerprint, VALIDATORS_FORMAT, type ValidatorsFile } from './precompiled';
+import { schemaKey, validatorsFingerprint, VALIDATORS_FORMAT, type CodeRange, type ValidatorsHeader } from './precompiled';
 import type { ToolRegistry } from './registry';
 import { draftOf, isBuiltinSchema, TOOL_AJV_OPTIONS, ToolSetError } from './schemaCompiler';
 import type { JsonSchemaObject } from './tool';
@@ -22,8 +23,8 @@ interface Entry {
 
 /** What `precompileValidators` made. */
 export interface PrecompiledFile {
-  /** The file's text (JSON). */
-  text: string;
+  /** The file's contents. */
+  bytes: Buffer;
   /** How many distinct schemas it holds. */
   schemas: number;
 }
@@ -52,16 +53,26 @@ export function precompileValidators(registry: ToolRegistry, sources: readonly s
     }
   }
 
-  // Each validator's code is a string, compiled (new Function) when its tool
-  // is first called: start-up reads the file with JSON.parse and compiles none.
-  const schemas: Record<string, { first: string; all: string }> = {};
+  // A header line (JSON: what the file is, and where each validator's code
+  // is), then the code. A server reads the header at start and a
+  // validator's code when its tool is first called (see precompiled.ts).
+  const body: Buffer[] = [];
+  let offset = 0;
+  const place = (code: string): CodeRange => {
+    const bytes = Buffer.from(`${code}\n`, 'utf8');
+    body.push(bytes);
+    const range: CodeRange = [offset, bytes.length - 1, createHash('sha256').update(bytes.subarray(0, -1)).digest('hex')];
+    offset += bytes.length;
+    return range;
+  };
+  const schemas: ValidatorsHeader['schemas'] = {};
   for (const [draft, entries] of byDraft) {
     const list = [...entries.values()];
     const first = standalone(draft, false, list, warn);
     const all = standalone(draft, true, list, warn);
-    list.forEach((entry, i) => (schemas[entry.key] = { first: first[i]!, all: all[i]! }));
+    list.forEach((entry, i) => (schemas[entry.key] = { first: place(first[i]!), all: place(all[i]!) }));
   }
-  const file: ValidatorsFile = {
+  const header: ValidatorsHeader = {
     toolseal: 'validators',
     format: VALIDATORS_FORMAT,
     note: "The validators of tools' JSON Schemas compiled ahead of time (Ajv standalone code), for toolseal serve --validators. Do not edit: run toolseal compile again after changing a schema.",
@@ -70,9 +81,7 @@ export function precompileValidators(registry: ToolRegistry, sources: readonly s
     fingerprint: validatorsFingerprint(),
     schemas,
   };
-  const text = `${JSON.stringify(file, null, 1)}\n`;
-  const count = Object.keys(schemas).length;
-  return { text, schemas: count };
+  return { bytes: Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), ...body]), schemas: Object.keys(schemas).length };
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports */

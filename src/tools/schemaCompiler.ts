@@ -224,7 +224,7 @@ export class ToolSchemaCompiler {
     if (this.precompiled !== undefined) {
       const given = this.precompiled.lookup(document);
       // Checked against its meta-schema and compiled when the file was made.
-      if (given !== undefined) return toolSchema(document, given.first, given.all);
+      if (given !== undefined) return toolSchema(document, this.failingAsInternal(given.first, where), this.failingAsInternal(given.all, where));
       this.missing.push(where);
     }
     const draft = draftOf(document, where);

@@ -43,10 +43,10 @@ describe('toolseal compile and serve --validators', () => {
   beforeAll(async () => {
     keys = makeTestKeys();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-compile-'));
-    validators = path.join(dir, 'tools.validators.json');
+    validators = path.join(dir, 'tools.validators');
     const compiled = await runCli(['compile', '--tools', TOOLS, '--out', validators]);
     expect(compiled).toMatchObject({ code: 0, stdout: '' });
-    expect(compiled.stderr).toMatch(/^toolseal compile: wrote the validators of \d+ schemas to .*tools\.validators\.json\n$/);
+    expect(compiled.stderr).toMatch(/^toolseal compile: wrote the validators of \d+ schemas to .*tools\.validators\n$/);
     precompiled = new ServerProcess(keys, ['--tools', TOOLS, '--validators', validators], AJV_WATCH, ['-r', LOAD_WATCH, CLI, 'serve', '--keys', keys.file]);
     plain = new ServerProcess(keys, ['--tools', TOOLS], AJV_WATCH, ['-r', LOAD_WATCH, CLI, 'serve', '--keys', keys.file]);
     servers.push(precompiled, plain);
@@ -97,13 +97,13 @@ describe('toolseal compile and serve --validators', () => {
   });
 
   it('refuses a validators file that cannot be read, and a tool set it cannot compile', async () => {
-    const missing = await runCli(['serve', '--keys', keys.file, '--tools', TOOLS, '--validators', path.join(dir, 'nope.json')], { input: '' });
+    const missing = await runCli(['serve', '--keys', keys.file, '--tools', TOOLS, '--validators', path.join(dir, 'nope.validators')], { input: '' });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^toolseal serve: validators file .*nope\.json cannot be read: ENOENT/);
-    const bad = await runCli(['compile', '--tools', path.join(BAD_TOOLS, 'bad-keyword.mjs'), '--out', path.join(dir, 'bad.json')]);
+    expect(missing.stderr).toMatch(/^toolseal serve: validators file .*nope\.validators cannot be read: ENOENT/);
+    const bad = await runCli(['compile', '--tools', path.join(BAD_TOOLS, 'bad-keyword.mjs'), '--out', path.join(dir, 'bad.validators')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^toolseal compile: tool \S+: inputSchema is not a valid JSON Schema at /);
-    expect(fs.existsSync(path.join(dir, 'bad.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'bad.validators'))).toBe(false);
     const usage = await runCli(['compile', '--tools', TOOLS]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^toolseal compile: --out is required/);

@@ -68,12 +68,12 @@ let file: string;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-validators-'));
-  file = path.join(dir, 'validators.json');
+  file = path.join(dir, 'tools.validators');
   const registry = new ToolRegistry({ protocol: protocolToolsForListing(), tools: tools() }, createLogger('error'));
   const made = precompileValidators(registry, ['tools.js'], () => undefined);
   // Three input schemas; the three output schemas are the same JSON, kept once.
   expect(made.schemas).toBe(4);
-  fs.writeFileSync(file, made.text);
+  fs.writeFileSync(file, made.bytes);
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -111,8 +111,9 @@ describe('PrecompiledValidators', () => {
   });
 
   it('does not use a file made for another Ajv version or other options, and says so', () => {
-    const stale = path.join(dir, 'stale.json');
-    fs.writeFileSync(stale, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), fingerprint: '0'.repeat(64) }));
+    const stale = path.join(dir, 'stale.validators');
+    const [header, ...code] = fs.readFileSync(file, 'utf8').split('\n');
+    fs.writeFileSync(stale, [JSON.stringify({ ...JSON.parse(header!), fingerprint: '0'.repeat(64) }), ...code].join('\n'));
     const validators = PrecompiledValidators.load(stale);
     expect(validators.stale).toMatch(/another Ajv version or other compile options/);
     const { logger, lines } = withLog();
@@ -124,11 +125,27 @@ describe('PrecompiledValidators', () => {
   });
 
   it('refuses a file it cannot read or that toolseal compile did not make', () => {
-    const notOurs = path.join(dir, 'other.json');
-    fs.writeFileSync(notOurs, JSON.stringify({ schemas: {} }));
-    expect(() => PrecompiledValidators.load(notOurs)).toThrow(new ToolSetError(`validators file ${notOurs} was not made by toolseal compile`));
-    expect(() => PrecompiledValidators.load(path.join(dir, 'missing.json'))).toThrow(/^validators file .*missing\.json cannot be read: .*ENOENT: no such file/);
-    fs.writeFileSync(notOurs, '{');
-    expect(() => PrecompiledValidators.load(notOurs)).toThrow(/cannot be read: .*JSON/);
+    const notOurs = path.join(dir, 'other.validators');
+    const refusal = new ToolSetError(`validators file ${notOurs} was not made by toolseal compile`);
+    for (const text of [`${JSON.stringify({ schemas: {} })}\n`, '{\n', '', 'x'.repeat(200_000)]) {
+      fs.writeFileSync(notOurs, text);
+      expect(() => PrecompiledValidators.load(notOurs)).toThrow(refusal);
+    }
+    expect(() => PrecompiledValidators.load(path.join(dir, 'missing.validators'))).toThrow(/^validators file .*missing\.validators cannot be read: .*ENOENT: no such file/);
+  });
+
+  it('compiles a validator from the file only when it is first used, and only if its code is intact', () => {
+    const copy = path.join(dir, 'copy.validators');
+    fs.copyFileSync(file, copy);
+    const validators = PrecompiledValidators.load(copy);
+    const record = validators.lookup(SCHEMAS.record!)!;
+    const open = validators.lookup(SCHEMAS.open!)!;
+    expect(record.first()({ id: '0f8fad5b-d9cb-469f-a165-70867728950e', kind: 'a' })).toBe(true);
+    // Code changed under the open file after start: refused, not run.
+    const text = fs.readFileSync(copy, 'utf8');
+    fs.writeFileSync(copy, text.replace(/multipleOf/g, 'multipleOX'));
+    expect(() => open.first()).toThrow(`validators file ${copy} changed or was cut short since it was read at start`);
+    // A validator compiled before the change keeps working.
+    expect(record.first()({ id: 'nope', kind: 'a' })).toBe(false);
   });
 });
