@@ -74,7 +74,7 @@ function userToolValidators() {
   if (validatorsFile === undefined) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'toolseal-bench-'));
     process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-    const file = path.join(dir, 'user-tools.validators.json');
+    const file = path.join(dir, 'user-tools.validators');
     execFileSync(process.execPath, [CLI, 'compile', '--tools', USER_TOOLS, '--out', file], { stdio: ['ignore', 'ignore', 'inherit'] });
     validatorsFile = file;
   }
