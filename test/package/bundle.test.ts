@@ -50,11 +50,12 @@ async function serve(name: string, args: string[], use: (server: ServerProcess) 
     server.kill();
   }
   expect(server.takeViolations()).toEqual([]);
-  const files = (JSON.parse(fs.readFileSync(modulesFile, 'utf8')) as string[]).filter((file) => file !== PRELOAD);
-  const inRoot = files.map((file) => path.relative(ROOT, file).split(path.sep).join('/'));
+  const files = (JSON.parse(fs.readFileSync(modulesFile, 'utf8')) as string[]).filter((file) => file !== PRELOAD).map((file) => file.split(path.sep).join('/'));
+  // A package's files from its node_modules/ on (node_modules may be a link to elsewhere, and require.cache has real paths).
+  const inPackages = (file: string): boolean => file.includes('/node_modules/');
   return {
-    packageFiles: inRoot.filter((file) => !file.startsWith('node_modules/')).sort(),
-    packages: inRoot.filter((file) => file.startsWith('node_modules/')),
+    packageFiles: files.filter((file) => !inPackages(file)).map((file) => path.relative(ROOT, file).split(path.sep).join('/')).sort(),
+    packages: files.filter(inPackages).map((file) => file.slice(file.lastIndexOf('/node_modules/') + 1)),
     evaluated: evaluatedModules(coverage),
   };
 }
