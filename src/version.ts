@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { packagePath } from './packagePath';
 
 let version: string | undefined;
 
-/** This package's version, from package.json (next to dist/ and src/ alike). */
+/** This package's version, from its package.json. */
 export function packageVersion(): string {
   if (version === undefined) {
-    const file = path.resolve(__dirname, '..', 'package.json');
-    version = (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    version = (JSON.parse(fs.readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
   }
   return version;
 }

@@ -79,7 +79,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/**
+ * Runs the command line on this process's arguments and exits with its
+ * code: the `toolseal` program. The build's dist/cli/main.js runs it from
+ * the bundle of the package's runtime (scripts/bundle.js).
+ */
+export function runCommandLine(): void {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
@@ -88,3 +93,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCommandLine();

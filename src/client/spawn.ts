@@ -7,10 +7,11 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { packagePath } from '../packagePath';
 import type { Credentials } from './credentials';
 
-/** This package's own CLI, next to the built client (`dist/cli/main.js`). */
-export const DEFAULT_SERVER_SCRIPT = path.join(__dirname, '..', 'cli', 'main.js');
+/** This package's own CLI, `dist/cli/main.js`. */
+export const DEFAULT_SERVER_SCRIPT = packagePath('dist', 'cli', 'main.js');
 
 /** How to start the server process. */
 export interface ProcessOptions {

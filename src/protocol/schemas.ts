@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import type Ajv from 'ajv';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import * as precompiled from '../generated/protocolValidators';
+import { packagePath } from '../packagePath';
 import ajvOptions from './ajvOptions.json';
 import type { ValidationIssue } from './errors';
 
 /** Where the checked-in schema files live, for the built package and for the sources alike. */
-export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas');
+export const SCHEMA_DIR = packagePath('schemas');
 
 /** A JSON Schema document as loaded from disk. */
 export type JsonSchema = Record<string, unknown>;
