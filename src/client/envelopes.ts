@@ -4,11 +4,11 @@
  * and the `sign` command; no I/O.
  */
 import { randomUUID } from 'node:crypto';
-import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
+import { inspectJsonValue, MAX_DEPTH, type KeyOrder } from '../protocol/canonical';
 import { codesWith, ErrorCode, ErrorMessage, ToolsealError, type ErrorCodeValue } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import { SchemaRegistry } from '../protocol/schemas';
-import { signInPlace, verifySigned } from '../protocol/signing';
+import { signInPlace, verifyInspected } from '../protocol/signing';
 import {
   fromWireJobStatus,
   fromWireResponse,
@@ -60,17 +60,20 @@ export interface EnvelopeFields {
  */
 export function signEnvelope(clientKey: HmacKey, fields: EnvelopeFields): Envelope {
   let args: JsonObject | undefined;
+  // toWireEnvelope lists the envelope's own keys in order: args decide.
+  let order: KeyOrder = 'canonical';
   if (fields.args !== undefined) {
     if (fields.args === null || typeof fields.args !== 'object' || Array.isArray(fields.args)) {
       throw new ToolsealError(ErrorCode.InvalidParams, 'args must be a JSON object', { errors: [{ path: '/args', message: 'must be object' }] });
     }
     // The envelope is level 1 and args level 2 of the server's depth count.
-    const issue = checkJsonValue(fields.args, MAX_DEPTH - 1);
-    if (issue) {
-      const path = issue.path === '/' ? '/args' : `/args${issue.path}`;
-      throw new ToolsealError(ErrorCode.InvalidParams, `args cannot be signed: ${path} ${issue.message}`, { errors: [{ path, message: issue.message }] });
+    const inspected = inspectJsonValue(fields.args, MAX_DEPTH - 1);
+    if (typeof inspected !== 'string') {
+      const path = inspected.path === '/' ? '/args' : `/args${inspected.path}`;
+      throw new ToolsealError(ErrorCode.InvalidParams, `args cannot be signed: ${path} ${inspected.message}`, { errors: [{ path, message: inspected.message }] });
     }
     args = fields.args as JsonObject;
+    if (inspected !== 'canonical') order = 'other';
   }
   return signInPlace(
     clientKey,
@@ -83,6 +86,7 @@ export function signEnvelope(clientKey: HmacKey, fields: EnvelopeFields): Envelo
       nonce: fields.nonce ?? randomUUID(),
       args,
     }),
+    order,
   );
 }
 
@@ -269,11 +273,11 @@ function checkSigned<T extends { signature: string }>(
   serverKey: HmacKey,
   what: string,
 ): Verification<T> {
-  const shape = checkJsonValue(value, MAX_RECEIVED_DEPTH);
-  if (shape) return fail('malformed', `${what} is not canonical JSON at ${shape.path}: ${shape.message}`);
+  const order = inspectJsonValue(value, MAX_RECEIVED_DEPTH);
+  if (typeof order !== 'string') return fail('malformed', `${what} is not canonical JSON at ${order.path}: ${order.message}`);
   const issues = schema.check(value);
   if (issues.length > 0) return fail('schema', `${what} fails its schema at ${issues[0]!.path}: ${issues[0]!.message}`);
-  if (!verifySigned([serverKey], value as T)) return fail('signature', `${what} signature does not verify with the server key`);
+  if (!verifyInspected([serverKey], value as T, order)) return fail('signature', `${what} signature does not verify with the server key`);
   return { ok: true, value: value as T };
 }
 

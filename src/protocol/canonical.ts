@@ -4,15 +4,26 @@ import type { ValidationIssue } from './errors';
 /** Nesting depth allowed anywhere in a call's params (the params object is level 1). */
 export const MAX_DEPTH = 64;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
+/** A lone surrogate is what makes a string not well-formed UTF-16 (native, and at once for a one-byte string). */
 function hasLoneSurrogate(text: string): boolean {
-  return LONE_SURROGATE.test(text);
+  return !text.isWellFormed();
 }
 
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
+
+/**
+ * How the objects of a tree that passed the checks list their keys:
+ * - `canonical`: every object's own keys in RFC 8785 order (sorted by UTF-16
+ *   code units), so JSON.stringify writes the canonical text;
+ * - `signature-last`: the same, except that the top-level object's
+ *   `signature` member comes last, as `signInPlace` writes a signed message
+ *   (its canonical text without the signature is JSON.stringify's with that
+ *   member cut off);
+ * - `other`: anything else; `canonicalize` has to sort.
+ */
+export type KeyOrder = 'canonical' | 'signature-last' | 'other';
 
 /**
  * Checks that a parsed JSON value can be canonicalized under RFC 8785 and is
@@ -25,41 +36,118 @@ function escapePointer(key: string): string {
  * Returns the first problem found (with a JSON Pointer to it), or undefined.
  */
 export function checkJsonValue(value: unknown, maxDepth: number = MAX_DEPTH): ValidationIssue | undefined {
-  if (isAcceptable(value, 1, maxDepth)) return undefined;
-  return locateIssue(value, 1, maxDepth, '');
+  const issue = inspectJsonValue(value, maxDepth);
+  return typeof issue === 'string' ? undefined : issue;
 }
 
-/** The fast pass: is everything acceptable? Recursion is bounded by maxDepth. */
-function isAcceptable(v: unknown, depth: number, maxDepth: number): boolean {
+/**
+ * checkJsonValue and, in the same pass, the tree's key order: the first
+ * problem found, or how its keys are ordered (see KeyOrder), which
+ * `canonicalizeInspected` and `verifyInspected` then need not walk the tree
+ * again to learn.
+ */
+export function inspectJsonValue(value: unknown, maxDepth: number = MAX_DEPTH): ValidationIssue | KeyOrder {
+  const found = isPlainRecord(value) ? inspectTop(value, maxDepth) : inspect(value, 1, maxDepth);
+  if (found === INVALID) return locateIssue(value, 1, maxDepth, '') ?? { path: '/', message: 'must be a JSON value' };
+  return found === IN_ORDER ? 'canonical' : found === SIGNATURE_LAST ? 'signature-last' : 'other';
+}
+
+/** What a pass over a (sub)tree found. */
+const INVALID = 0;
+const IN_ORDER = 1;
+const OUT_OF_ORDER = 2;
+/** Top level only: in order but for a last `signature` member. */
+const SIGNATURE_LAST = 3;
+
+/** An object JSON.parse could have made: no array, no other prototype. */
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The fast pass: is everything acceptable, and in order? Recursion is
+ * bounded by maxDepth. Order as `canonicalize` needs it: only plain objects
+ * and arrays, each object's own keys sorted, nothing inherited.
+ */
+function inspect(v: unknown, depth: number, maxDepth: number): number {
   switch (typeof v) {
     case 'number':
-      return Number.isFinite(v);
+      return Number.isFinite(v) ? IN_ORDER : INVALID;
     case 'string':
-      return !hasLoneSurrogate(v);
+      return hasLoneSurrogate(v) ? INVALID : IN_ORDER;
     case 'boolean':
-      return true;
+      return IN_ORDER;
     case 'object': {
-      if (v === null) return true;
-      if (depth > maxDepth) return false;
+      if (v === null) return IN_ORDER;
+      if (depth > maxDepth) return INVALID;
+      let order = IN_ORDER;
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) {
           const item: unknown = v[i];
           // Numbers, the common bulk, skip the call.
-          if (typeof item === 'number' ? !Number.isFinite(item) : !isAcceptable(item, depth + 1, maxDepth)) return false;
+          if (typeof item === 'number') {
+            if (!Number.isFinite(item)) return INVALID;
+            continue;
+          }
+          const found = inspect(item, depth + 1, maxDepth);
+          if (found === INVALID) return INVALID;
+          if (found !== IN_ORDER) order = OUT_OF_ORDER;
         }
-        return true;
+        return order;
       }
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) order = OUT_OF_ORDER;
       const record = v as Record<string, unknown>;
+      // for-in lists own keys in the order Object.keys does, without making an array.
+      let previous: string | undefined;
       for (const key in record) {
-        if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
-        if (hasLoneSurrogate(key) || (key === 'toJSON' && record[key] != null)) return false;
-        if (!isAcceptable(record[key], depth + 1, maxDepth)) return false;
+        if (!Object.hasOwn(record, key)) {
+          order = OUT_OF_ORDER;
+          continue;
+        }
+        if (hasLoneSurrogate(key) || (key === 'toJSON' && record[key] != null)) return INVALID;
+        if (previous !== undefined && !(previous < key)) order = OUT_OF_ORDER;
+        previous = key;
+        const found = inspect(record[key], depth + 1, maxDepth);
+        if (found === INVALID) return INVALID;
+        if (found !== IN_ORDER) order = OUT_OF_ORDER;
       }
-      return true;
+      return order;
     }
     default:
-      return false;
+      return INVALID;
   }
+}
+
+/** `inspect` of a top-level plain object, which may also be in order but for a last `signature` member. */
+function inspectTop(record: Record<string, unknown>, maxDepth: number): number {
+  if (maxDepth < 1) return INVALID;
+  let inOrder = true;
+  /** In order when the `signature` member is left out. */
+  let othersInOrder = true;
+  let previous: string | undefined;
+  let previousOther: string | undefined;
+  let lastKey: string | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) {
+      inOrder = othersInOrder = false;
+      continue;
+    }
+    if (hasLoneSurrogate(key) || (key === 'toJSON' && record[key] != null)) return INVALID;
+    if (previous !== undefined && !(previous < key)) inOrder = false;
+    previous = lastKey = key;
+    if (key !== 'signature') {
+      if (previousOther !== undefined && !(previousOther < key)) othersInOrder = false;
+      previousOther = key;
+    }
+    const found = inspect(record[key], 2, maxDepth);
+    if (found === INVALID) return INVALID;
+    if (found !== IN_ORDER) inOrder = othersInOrder = false;
+  }
+  if (inOrder) return IN_ORDER;
+  return othersInOrder && lastKey === 'signature' ? SIGNATURE_LAST : OUT_OF_ORDER;
 }
 
 /** The slow pass, run only after a failure: where is the problem? */
@@ -116,7 +204,12 @@ function locateIssue(v: unknown, depth: number, maxDepth: number, path: string):
  * paths to the same output.
  */
 export function canonicalize(value: unknown): string {
-  return isInCanonicalOrder(value) ? JSON.stringify(value) : jcs(value);
+  return canonicalizeInspected(value, isInCanonicalOrder(value) ? 'canonical' : 'other');
+}
+
+/** `canonicalize` of a tree whose key order `inspectJsonValue` has found already. */
+export function canonicalizeInspected(value: unknown, order: KeyOrder): string {
+  return order === 'canonical' ? JSON.stringify(value) : jcs(value);
 }
 
 /**
@@ -125,7 +218,8 @@ export function canonicalize(value: unknown): string {
  * `toJSON`, and nothing JSON.stringify would drop or rewrite differently
  * (functions, symbols, BigInts, non-finite numbers, boxed primitives,
  * holes in arrays). Object members whose value is undefined are left out
- * by both, so they are allowed.
+ * by both, so they are allowed. (The objects this package builds to sign
+ * may hold such members, which `inspect` refuses; hence a pass of its own.)
  */
 function isInCanonicalOrder(v: unknown): boolean {
   switch (typeof v) {

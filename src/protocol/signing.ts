@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { canonicalize } from './canonical';
+import { canonicalize, canonicalizeInspected, type KeyOrder } from './canonical';
 import { withJsonText } from '../transport/jsonText';
 import type { HmacKey } from './hmacKey';
 
@@ -31,8 +31,9 @@ export function sign<T extends object>(key: HmacKey, unsigned: T): T & Signed {
  * member appended, so the writer sends the bytes it signed without
  * serializing the object again. The object must not change afterwards.
  */
-export function signInPlace<T extends object>(key: HmacKey, unsigned: T): T & Signed {
-  const canonical = signingInput(unsigned);
+export function signInPlace<T extends object>(key: HmacKey, unsigned: T, order?: KeyOrder): T & Signed {
+  // `order`, when the caller knows it, spares canonicalize a pass over the tree.
+  const canonical = order === undefined ? signingInput(unsigned) : canonicalizeInspected(unsigned, order);
   const signature = key.macHex(canonical);
   // A canonical object's text ends with its closing brace; an empty one is "{}".
   const text = canonical === '{}' ? `{"signature":"${signature}"}` : `${canonical.slice(0, -1)},"signature":"${signature}"}`;
@@ -53,17 +54,56 @@ const receivedHex = Buffer.alloc(64);
  */
 export function verify(keys: readonly HmacKey[], unsigned: object, signature: string): boolean {
   if (!SIGNATURE.test(signature)) return false;
-  receivedHex.write(signature, 'latin1');
-  const input = signingInput(unsigned);
-  let matched = false;
-  for (const key of keys) {
-    expectedHex.write(key.macHex(input), 'latin1');
-    if (timingSafeEqual(expectedHex, receivedHex)) matched = true;
-  }
-  return matched;
+  return macMatches(keys, signingInput(unsigned), signature);
 }
 
 /** Verifies a signed object as received: its signature over all its other fields. */
 export function verifySigned<T extends Signed>(keys: readonly HmacKey[], signed: T): boolean {
   return verify(keys, withoutSignature(signed), signed.signature);
+}
+
+/**
+ * verifySigned of a received message already checked by inspectJsonValue
+ * (which found `order`) and by its schema (which holds `signature` to 64
+ * lowercase hex digits): the canonical text is written without walking the
+ * tree again and, for a message whose signature came last (see KeyOrder),
+ * without copying it.
+ */
+export function verifyInspected(keys: readonly HmacKey[], signed: Signed, order: KeyOrder): boolean {
+  return macMatches(keys, unsignedText(signed, order), signed.signature);
+}
+
+/** `"signature":"` + 64 hex digits + `"`. */
+const SIGNATURE_MEMBER_LENGTH = 13 + 64 + 1;
+
+/** The canonical text of `signed` without its signature (64 hex digits). */
+function unsignedText(signed: Signed, order: KeyOrder): string {
+  if (order === 'signature-last') {
+    // JSON.stringify writes the members in order, the signature (nothing to
+    // escape in it) last: cut it off with the comma before it.
+    const text = JSON.stringify(signed);
+    const start = text.length - SIGNATURE_MEMBER_LENGTH - 1;
+    return start > 1 ? `${text.slice(0, start - 1)}}` : '{}';
+  }
+  // Leaving the signature out keeps the others in their order.
+  return canonicalizeInspected(withoutSignature(signed), order);
+}
+
+/** Whether `signature` is the HMAC of `input` under any of `keys`; every key is tried, each in constant time. */
+function macMatches(keys: readonly HmacKey[], input: string, signature: string): boolean {
+  if (signature.length !== 64) return false;
+  receivedHex.write(signature, 'latin1');
+  let matched = false;
+  let matchedHex = '';
+  for (const key of keys) {
+    const expected = key.macHex(input);
+    expectedHex.write(expected, 'latin1');
+    if (timingSafeEqual(expectedHex, receivedHex)) {
+      matched = true;
+      matchedHex = expected;
+    }
+  }
+  // Latin-1 keeps only the low byte of each character: bytes that matched
+  // must also have come from the very same text (the MAC's hex digits).
+  return matched && matchedHex === signature;
 }

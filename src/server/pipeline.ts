@@ -1,11 +1,11 @@
 import type { JobService } from '../jobs';
-import { checkJsonValue, MAX_DEPTH } from '../protocol/canonical';
+import { inspectJsonValue, MAX_DEPTH, type KeyOrder } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
 import type { HmacKey } from '../protocol/hmacKey';
 import type { Keyring } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
-import { verifySigned } from '../protocol/signing';
+import { verifyInspected } from '../protocol/signing';
 import {
   fromWireEnvelope,
   type CallReply,
@@ -170,8 +170,9 @@ export class CallPipeline {
   }
 
   private authenticateChecked(params: unknown): Eventually<CallRequest> {
-    const envelope = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
-    this.checkSignature(envelope);
+    const order = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
+    const envelope = params as Envelope;
+    this.checkSignature(envelope, order);
     checkServer(envelope, this.deps.keyring.serverId);
     const now = this.now();
     checkFreshness(envelope, now, this.deps.settings.maxSkewMs);
@@ -210,7 +211,7 @@ export class CallPipeline {
   }
 
   private signedSuccess(call: CallRequest, reply: ToolReply): Response {
-    return this.signReply(call, { ok: true, status: reply.status, result: reply.result, error: reply.error });
+    return this.signer.response(call.requestId, { ok: true, status: reply.status, result: reply.result, error: reply.error }, reply.resultOrder);
   }
 
   /** Steps 6-8 failed: the error, carrying a signed error response. */
@@ -223,9 +224,9 @@ export class CallPipeline {
     return this.signer.response(call.requestId, reply);
   }
 
-  private checkSignature(envelope: Envelope): void {
+  private checkSignature(envelope: Envelope, order: KeyOrder): void {
     const keys = this.deps.keyring.clients.get(envelope.client_id);
-    const valid = verifySigned(keys ?? this.decoyKeys, envelope);
+    const valid = verifyInspected(keys ?? this.decoyKeys, envelope, order);
     if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
   }
 
@@ -284,16 +285,20 @@ function callIdentity(params: unknown): { request_id?: string; client_id?: strin
   return { request_id: text(p.request_id), client_id: text(p.client_id), tool: text(p.tool) };
 }
 
-/** Step 1: params is an object without duplicate keys, not nested too deeply, canonicalizable, valid against the envelope schema. */
-export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): Envelope {
+/**
+ * Step 1: params is an object without duplicate keys, not nested too deeply,
+ * canonicalizable, valid against the envelope schema: an Envelope. Returns
+ * how its keys are ordered, for the signature check.
+ */
+export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): KeyOrder {
   // Found by the framing, which read the text (JSON.parse keeps the last of them).
   const duplicate = duplicateKeyIn(params);
   if (duplicate) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [duplicateKeyIssue(duplicate)] });
-  const valueIssue = checkJsonValue(params, maxDepth);
-  if (valueIssue) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [valueIssue] });
+  const inspected = inspectJsonValue(params, maxDepth);
+  if (typeof inspected !== 'string') throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [inspected] });
   const issues = schemas.envelope.check(params);
   if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: issues });
-  return params as Envelope;
+  return inspected;
 }
 
 /** Step 3: the envelope is addressed to this server. */

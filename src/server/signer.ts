@@ -4,6 +4,7 @@
  * notifications, each stamped with this server's id and clock.
  */
 import type { JobUpdate } from '../jobs';
+import type { KeyOrder } from '../protocol/canonical';
 import type { Keyring } from '../protocol/keyring';
 import { signInPlace } from '../protocol/signing';
 import { toWireJobStatus, toWireResponse, type CallReply, type JobStatus, type Response } from '../protocol/wire';
@@ -15,8 +16,12 @@ export class ServerSigner {
     private readonly now: () => number,
   ) {}
 
-  /** The signed response to the call `requestId`. */
-  response(requestId: string, reply: Pick<CallReply, 'ok' | 'status' | 'result' | 'error'>): Response {
+  /**
+   * The signed response to the call `requestId`. `resultOrder`, how the
+   * result's keys are ordered when the caller has checked it already, spares
+   * signing a pass over the result.
+   */
+  response(requestId: string, reply: Pick<CallReply, 'ok' | 'status' | 'result' | 'error'>, resultOrder?: KeyOrder): Response {
     const unsigned = toWireResponse({
       requestId,
       serverId: this.keyring.serverId,
@@ -26,7 +31,9 @@ export class ServerSigner {
       result: reply.result,
       error: reply.error,
     });
-    return signInPlace(this.keyring.serverKey, unsigned);
+    // The response's own keys are in order and its error is a string or null: the result decides.
+    const order: KeyOrder | undefined = reply.result === null ? 'canonical' : resultOrder === undefined ? undefined : resultOrder === 'canonical' ? 'canonical' : 'other';
+    return signInPlace(this.keyring.serverKey, unsigned, order);
   }
 
   /** The signed `job/status` notification of a job update, for the job's owner. */

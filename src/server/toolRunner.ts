@@ -5,7 +5,7 @@
  * before the job may end `done`. Synchronous when the tool is.
  */
 import { estimateRetainedBytes, JobLimitError, type JobContext, type JobService } from '../jobs';
-import { checkJsonValue } from '../protocol/canonical';
+import { inspectJsonValue, type KeyOrder } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
 import type { CallRequest, JsonObject, ResponseStatus } from '../protocol/wire';
@@ -19,6 +19,8 @@ export interface ToolReply {
   status: ResponseStatus;
   result: JsonObject | null;
   error: string | null;
+  /** How `result`'s keys are ordered, when it was checked here (see KeyOrder): the signer need not walk it again. */
+  resultOrder?: KeyOrder;
 }
 
 /** How a front end other than `call` runs a call (MCP `tools/call`). */
@@ -104,16 +106,17 @@ export class ToolRunner {
   /** What a plain tool answered, if it is a reply the server can sign and send. */
   private reply(tool: RegisteredTool, call: CallRequest, outcome: unknown): ToolReply {
     if (isStatusReply(outcome)) {
-      if (outcome.result !== null) this.checkResult(tool, call, outcome.result);
-      return { status: outcome.status, result: outcome.result, error: outcome.error };
+      const resultOrder = outcome.result === null ? undefined : this.checkResult(tool, call, outcome.result);
+      return { status: outcome.status, result: outcome.result, error: outcome.error, resultOrder };
     }
-    this.checkResult(tool, call, outcome);
-    return { status: 'ok', result: outcome as JsonObject, error: null };
+    const resultOrder = this.checkResult(tool, call, outcome);
+    return { status: 'ok', result: outcome as JsonObject, error: null, resultOrder };
   }
 
-  private checkResult(tool: RegisteredTool, call: CallRequest, result: unknown): void {
+  /** Checks a result (see resultIssue); returns how its keys are ordered. */
+  private checkResult(tool: RegisteredTool, call: CallRequest, result: unknown): KeyOrder {
     const issue = resultIssue(result, tool, this.deps.maxDepth);
-    if (issue === undefined) return;
+    if (typeof issue === 'string') return issue;
     this.deps.logger.error('tool_output_invalid', { tool: tool.name, request_id: call.requestId, errors: [issue] });
     throw new ToolsealError(ErrorCode.ToolFailed, `tool failed: ${issue.summary}`);
   }
@@ -157,7 +160,7 @@ export async function runJobTool(
   }
   if (isStatusReply(outcome)) throw new Error(`tool failed: a job answers its result object, not a status reply`);
   const issue = resultIssue(outcome, tool, deps.maxDepth);
-  if (issue !== undefined) {
+  if (typeof issue !== 'string') {
     deps.logger.error('tool_output_invalid', { tool: tool.name, request_id: call.requestId, job: true, errors: [issue] });
     throw new Error(`${issue.jobError}: ${issue.path} ${issue.message}`);
   }
@@ -181,8 +184,8 @@ interface ResultIssue {
   jobError: string;
 }
 
-/** Why a tool's result cannot be answered, or undefined when it can. */
-function resultIssue(result: unknown, tool: RegisteredTool, maxDepth: number): ResultIssue | undefined {
+/** Why a tool's result cannot be answered, or how its keys are ordered (see KeyOrder) when it can. */
+function resultIssue(result: unknown, tool: RegisteredTool, maxDepth: number): ResultIssue | KeyOrder {
   if (typeof result !== 'object' || result === null || Array.isArray(result)) {
     return { path: '/', message: 'must be an object', summary: 'it returned no result object', jobError: 'job result is not an object' };
   }
@@ -190,13 +193,13 @@ function resultIssue(result: unknown, tool: RegisteredTool, maxDepth: number): R
   // the two write differently (a function, undefined, a lone surrogate) would go out
   // with a signature that fails, and one they refuse (NaN, Infinity, a BigInt) could
   // not be sent at all; deep nesting could overflow the writer.
-  const jsonIssue = checkJsonValue(result, maxDepth);
-  if (jsonIssue) return { ...jsonIssue, summary: 'its output is not valid JSON', jobError: 'job result is not valid JSON' };
+  const order = inspectJsonValue(result, maxDepth);
+  if (typeof order !== 'string') return { ...order, summary: 'its output is not valid JSON', jobError: 'job result is not valid JSON' };
   const [schemaIssue] = tool.output.check(result);
   if (schemaIssue) {
     return { ...schemaIssue, summary: 'its output does not match its output schema', jobError: `job result does not match the output schema of ${tool.name}` };
   }
-  return undefined;
+  return order;
 }
 
 /** Aborts `ctx` when `cancel` aborts (at once if it has); returns what undoes the link. */

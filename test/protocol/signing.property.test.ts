@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { canonicalize as jsonCanonicalize } from 'json-canonicalize';
-import { canonicalize, checkJsonValue } from '../../src/protocol/canonical';
+import { canonicalize, canonicalizeInspected, checkJsonValue, inspectJsonValue } from '../../src/protocol/canonical';
 import { HmacKey } from '../../src/protocol/hmacKey';
-import { signingInput, sign, verifySigned, withoutSignature } from '../../src/protocol/signing';
+import { signingInput, sign, signInPlace, verifyInspected, verifySigned, withoutSignature } from '../../src/protocol/signing';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'rfc8785');
 const fixtureText = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -110,6 +110,17 @@ const secret = fc.uint8Array({ minLength: 16, maxLength: 100 });
 /** What the wire does to a message: JSON text and back. */
 const overTheWire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** The same value with every object's keys in reverse insertion order. */
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).reverse()) {
+    Object.defineProperty(out, key, { value: reverseKeys((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 // A copy of `value` with `JSON.parse` semantics: `__proto__` stays an own key.
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -206,20 +217,53 @@ describe('sign / verify properties', () => {
       { ...RUNS, numRuns: 600 },
     );
   });
+
+  /** A received message with its signature where a signer may put it: last (as signInPlace), in its sorted place, or first. */
+  const placedSignature = (signed: Record<string, unknown>, where: 'last' | 'sorted' | 'first'): Record<string, unknown> => {
+    const { signature, ...rest } = signed;
+    const members = Object.entries(rest);
+    if (where === 'last') members.push(['signature', signature]);
+    else if (where === 'first') members.unshift(['signature', signature]);
+    else members.push(['signature', signature]), members.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of members) Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    return overTheWire(out);
+  };
+
+  it('verifyInspected accepts what verifySigned accepts and refuses what it refuses, wherever the signature stands', () => {
+    fc.assert(
+      fc.property(secret, unsignedEnvelope, mutation, fc.constantFrom('last' as const, 'sorted' as const, 'first' as const), fc.boolean(), (secretBytes, unsigned, m, where, reversed) => {
+        const key = new HmacKey(secretBytes);
+        const source = reversed ? (reverseKeys(unsigned) as typeof unsigned) : unsigned;
+        const signed = placedSignature(sign(key, source) as unknown as Record<string, unknown>, where);
+        const order = inspectJsonValue(signed);
+        expect(typeof order).toBe('string');
+        expect(verifyInspected([key], signed as { signature: string }, order as 'canonical')).toBe(true);
+        const mutated = mutate(signed, m);
+        fc.pre(mutated !== undefined);
+        const mutatedOrder = inspectJsonValue(mutated);
+        fc.pre(typeof mutatedOrder === 'string');
+        expect(verifyInspected([key], mutated as { signature: string }, mutatedOrder as 'canonical')).toBe(verifySigned([key], mutated as { signature: string }));
+      }),
+      { ...RUNS, numRuns: 600 },
+    );
+  });
+
+  it('verifyInspected refuses a signature whose characters only match the MAC in their low byte', () => {
+    const key = new HmacKey(Buffer.from('k'.repeat(32)));
+    const signed = overTheWire(signInPlace(key, { a: 1, v: 'two' }));
+    const order = inspectJsonValue(signed) as 'signature-last';
+    expect(order).toBe('signature-last');
+    expect(verifyInspected([key], signed, order)).toBe(true);
+    // U+0130 is 0x30 ('0') in its low byte, U+0161 is 0x61 ('a'): as Latin-1 bytes they would compare equal.
+    const digit = signed.signature.search(/[0a]/);
+    const forged = signed.signature.slice(0, digit) + (signed.signature[digit] === '0' ? '\u0130' : '\u0161') + signed.signature.slice(digit + 1);
+    expect(verifyInspected([key], { ...signed, signature: forged }, order)).toBe(false);
+    expect(verifyInspected([key], { ...signed, signature: signed.signature.slice(1) }, order)).toBe(false);
+  });
 });
 
 describe('canonical form properties', () => {
-  /** The same value with every object's keys in reverse insertion order. */
-  function reverseKeys(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(reverseKeys);
-    if (value === null || typeof value !== 'object') return value;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).reverse()) {
-      Object.defineProperty(out, key, { value: reverseKeys((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-
   it('accepts every well-formed JSON value; the canonical form is stable under parsing, key order and the wire', () => {
     fc.assert(
       fc.property(jsonValue, (value) => {
@@ -243,6 +287,23 @@ describe('canonical form properties', () => {
         expect(canonicalize(reverseKeys(value))).toBe(expected);
         // Parsed from canonical text, every object is in order: the JSON.stringify path.
         expect(canonicalize(JSON.parse(expected))).toBe(expected);
+      }),
+      { ...RUNS, numRuns: 1000 },
+    );
+  });
+
+  it('inspectJsonValue finds the key order canonicalize needs: canonical only where JSON.stringify writes the canonical text', () => {
+    fc.assert(
+      fc.property(jsonValue, (value) => {
+        const expected = jsonCanonicalize(value);
+        for (const variant of [value, reverseKeys(value), JSON.parse(expected) as unknown]) {
+          const order = inspectJsonValue(variant);
+          expect(typeof order).toBe('string');
+          expect(canonicalizeInspected(variant, order as 'canonical')).toBe(expected);
+        }
+        // Parsed from canonical text, every object is in order.
+        const parsed = JSON.parse(expected) as unknown;
+        expect(inspectJsonValue(parsed)).toBe('canonical');
       }),
       { ...RUNS, numRuns: 1000 },
     );
@@ -306,6 +367,7 @@ describe('canonical form properties', () => {
         const expected =
           bad.kind === 'key' ? 'keys must not contain a lone surrogate' : typeof bad.value === 'number' ? 'must be a finite number' : 'must not contain a lone surrogate';
         expect(checkJsonValue(root)?.message).toBe(expected);
+        expect(inspectJsonValue(root)).toEqual(checkJsonValue(root));
       }),
       RUNS,
     );
