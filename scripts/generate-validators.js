@@ -11,7 +11,12 @@
 //   the first refused);
 // - src/generated/metaSchemaValidators.ts: the meta-schemas of draft 2020-12
 //   and draft-07, with ToolSchemaCompiler's options, for checking a user's
-//   tool schemas at start without compiling a meta-schema there.
+//   tool schemas at start without compiling a meta-schema there;
+// - src/generated/signedMembers.ts: for each signed message (a schema with
+//   `additionalProperties: false` and a `signature` property), the members
+//   its signature covers, as a function that copies them out of a message
+//   its validator passed into a new object in RFC 8785 key order: a fixed
+//   object literal, which JSON.stringify writes faster than any generic copy.
 //
 // The schema files stay the single source of truth; the options live in
 // src/protocol/ajvOptions.json, read here and by the run-time compilers.
@@ -105,7 +110,26 @@ function metaSchemaModule() {
   return moduleText('the draft 2020-12 and draft-07 meta-schemas', parts.join('\n\n'));
 }
 
+/** The members each signature covers, per signed protocol message: export name -> a copying function. */
+function signedMembersModule() {
+  const parts = [];
+  for (const [name, file] of Object.entries(PROTOCOL)) {
+    const schema = readJson(path.join(schemaDir, file));
+    const properties = schema.properties ?? {};
+    if (!Object.hasOwn(properties, 'signature')) continue;
+    if (schema.additionalProperties !== false) {
+      throw new Error(`${file}: a signed message's schema must close its members (additionalProperties: false), or a copy of its members could leave one out`);
+    }
+    // RFC 8785 orders members by the UTF-16 code units of their names: the default sort.
+    const members = Object.keys(properties).filter((key) => key !== 'signature').sort();
+    const copied = members.map((key) => `${JSON.stringify(key)}: m[${JSON.stringify(key)}]`).join(', ');
+    parts.push(`/** The members of a message of ${file} that its signature covers (all but \`signature\`), in RFC 8785 order. */\nexport const ${name} = (m: Record<string, unknown>): object => ({ ${copied} });`);
+  }
+  return moduleText('the members each signature covers', parts.join('\n\n'));
+}
+
 fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'signedMembers.ts'), signedMembersModule());
 fs.writeFileSync(path.join(outDir, 'protocolValidators.ts'), protocolModule());
 fs.writeFileSync(path.join(outDir, 'builtinToolValidators.ts'), toolModule(false));
 fs.writeFileSync(path.join(outDir, 'builtinToolValidatorsAll.ts'), toolModule(true));

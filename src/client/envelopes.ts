@@ -8,7 +8,7 @@ import { inspectJsonValue, MAX_DEPTH, type KeyOrder } from '../protocol/canonica
 import { codesWith, ErrorCode, ErrorMessage, ToolsealError, type ErrorCodeValue } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import { SchemaRegistry } from '../protocol/schemas';
-import { signInPlace, verifyInspected } from '../protocol/signing';
+import { signInPlace, verifyInspected, type Signed } from '../protocol/signing';
 import {
   fromWireJobStatus,
   fromWireResponse,
@@ -166,9 +166,9 @@ export interface JobStatusExpectation {
  * ids, so a validly signed answer to another request counts as a replay.
  */
 export function verifyResponse(value: unknown, expected: ResponseExpectation): Verification<VerifiedResponse> {
-  const checked = checkSigned<Response>(value, (expected.schemas ?? defaultSchemas()).response, expected.serverKey, 'response');
-  if (!checked.ok) return checked;
-  const response = checked.value;
+  const refused = signedIssue(value, (expected.schemas ?? defaultSchemas()).response, expected.serverKey, 'response');
+  if (refused !== undefined) return refused;
+  const response = value as Response;
   if (response.request_id !== expected.requestId) {
     return fail('request-id', `response answers request ${JSON.stringify(response.request_id)}, not ${JSON.stringify(expected.requestId)}`);
   }
@@ -253,9 +253,9 @@ function asErrorData(data: unknown): Record<string, unknown> | undefined {
 
 /** Checks a `job/status` notification: JSON shape, schema, signature, server id, and that the job is ours. */
 export function verifyJobStatus(value: unknown, expected: JobStatusExpectation): Verification<JobStatusUpdate> {
-  const checked = checkSigned<JobStatus>(value, (expected.schemas ?? defaultSchemas()).jobStatus, expected.serverKey, 'job status');
-  if (!checked.ok) return checked;
-  const status = checked.value;
+  const refused = signedIssue(value, (expected.schemas ?? defaultSchemas()).jobStatus, expected.serverKey, 'job status');
+  if (refused !== undefined) return refused;
+  const status = value as JobStatus;
   if (status.server_id !== expected.serverId) {
     return fail('server-id', `job status comes from server ${JSON.stringify(status.server_id)}, not ${JSON.stringify(expected.serverId)}`);
   }
@@ -267,18 +267,14 @@ export function verifyJobStatus(value: unknown, expected: JobStatusExpectation):
   return { ok: true, value: verified };
 }
 
-function checkSigned<T extends { signature: string }>(
-  value: unknown,
-  schema: SchemaRegistry['response'],
-  serverKey: HmacKey,
-  what: string,
-): Verification<T> {
+/** Why `value` is not a message signed by the server (shape, schema, signature), or undefined when it is one. */
+function signedIssue(value: unknown, schema: SchemaRegistry['response'], serverKey: HmacKey, what: string): { ok: false; failure: VerificationFailure } | undefined {
   const order = inspectJsonValue(value, MAX_RECEIVED_DEPTH);
   if (typeof order !== 'string') return fail('malformed', `${what} is not canonical JSON at ${order.path}: ${order.message}`);
   const issues = schema.check(value);
   if (issues.length > 0) return fail('schema', `${what} fails its schema at ${issues[0]!.path}: ${issues[0]!.message}`);
-  if (!verifyInspected([serverKey], value as T, order)) return fail('signature', `${what} signature does not verify with the server key`);
-  return { ok: true, value: value as T };
+  if (!verifyInspected([serverKey], value as Signed, order, schema.unsignedMembers)) return fail('signature', `${what} signature does not verify with the server key`);
+  return undefined;
 }
 
 function fail(reason: VerificationFailureReason, message: string): { ok: false; failure: VerificationFailure } {

@@ -44,6 +44,9 @@ import {
 import { forwardLines, prefixedStderr, serverCommand, startServerProcess } from './spawn';
 
 export type { ClientStreams } from './serverLifetime';
+
+/** The options of a call made without any. */
+const NO_OPTIONS: CallOptions = Object.freeze({});
 export type { CallOptions, ClientOptions, CloseOptions, ConnectOptions, SecurityEvent, SpawnOptions } from './options';
 
 /**
@@ -82,6 +85,8 @@ export class ToolClient {
   private readonly schemas: SchemaRegistry;
   private readonly defaultTimeoutMs: number;
   private readonly maxSkewMs: number;
+  /** What every response must match; `requestId` is set for each check (a synchronous one), so one object serves every call. */
+  private readonly expecting: ResponseExpectation;
   private readonly channel: NewlineConnection;
   private readonly lifetime: ServerLifetime;
   private readonly pending = new Set<PendingCall>();
@@ -148,6 +153,7 @@ export class ToolClient {
     this.schemas = schemas;
     this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
+    this.expecting = { serverKey: keys.serverKey, serverId: keys.serverId, requestId: '', maxSkewMs: this.maxSkewMs, schemas };
     this.process = child;
     if (options.onSecurityEvent) this.securityEmitter.event(options.onSecurityEvent);
 
@@ -214,7 +220,7 @@ export class ToolClient {
    * verifyErrorAnswer), or a ToolsealError with a ClientErrorCode
    * (VerificationFailed for an answer that failed verification).
    */
-  call<R = JsonObject>(tool: string, args?: object, options: CallOptions = {}): Promise<VerifiedResponse<R>> {
+  call<R = JsonObject>(tool: string, args?: object, options: CallOptions = NO_OPTIONS): Promise<VerifiedResponse<R>> {
     if (this.closed) return Promise.reject(this.closedError());
     let envelope: Envelope;
     try {
@@ -349,7 +355,8 @@ export class ToolClient {
   }
 
   private expectation(envelope: Envelope): ResponseExpectation {
-    return { serverKey: this.keys.serverKey, serverId: this.keys.serverId, requestId: envelope.request_id, maxSkewMs: this.maxSkewMs, schemas: this.schemas };
+    this.expecting.requestId = envelope.request_id;
+    return this.expecting;
   }
 
   private receiveJobStatus(params: unknown): void {

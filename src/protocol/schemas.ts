@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type Ajv from 'ajv';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import * as precompiled from '../generated/protocolValidators';
+import * as signedMembers from '../generated/signedMembers';
 import { packagePath } from '../packagePath';
 import ajvOptions from './ajvOptions.json';
 import type { ValidationIssue } from './errors';
@@ -16,9 +17,21 @@ export type JsonSchema = Record<string, unknown>;
 /** A compiled schema: the raw document (for tool definitions) and its validator. */
 export interface CompiledSchema {
   readonly schema: JsonSchema;
-  /** Returns the problems found, or an empty list when the value is valid. */
-  check(value: unknown): ValidationIssue[];
+  /** Returns the problems found, or NO_ISSUES when the value is valid. */
+  check(value: unknown): readonly ValidationIssue[];
+  /**
+   * For a signed message's schema compiled at build time: copies the members
+   * its signature covers out of a message this schema passed, into a new
+   * object in RFC 8785 key order (see verifyInspected). Undefined otherwise.
+   */
+  readonly unsignedMembers?: UnsignedMembers;
 }
+
+/** Copies a checked signed message's members but `signature`, in RFC 8785 key order. */
+export type UnsignedMembers = (message: Record<string, unknown>) => object;
+
+/** What a check of a valid value returns: one shared empty list, so the fast path of every call allocates nothing. */
+export const NO_ISSUES: readonly ValidationIssue[] = Object.freeze([]);
 
 /** Turns Ajv's structured errors into `{path, message}` pairs for `data.errors`. */
 export function toIssues(errors: readonly ErrorObject[] | null | undefined): ValidationIssue[] {
@@ -38,15 +51,16 @@ function readJson(file: string): JsonSchema {
 }
 
 /** A validator as a CompiledSchema; the schema document is read from `file` when asked for. */
-function compiledFrom(validate: ValidateFunction, file: string, document?: JsonSchema): CompiledSchema {
+function compiledFrom(validate: ValidateFunction, file: string, document?: JsonSchema, unsignedMembers?: UnsignedMembers): CompiledSchema {
   let schema = document;
   return {
+    unsignedMembers,
     get schema(): JsonSchema {
       schema ??= readJson(file);
       return schema;
     },
-    check(value: unknown): ValidationIssue[] {
-      return validate(value) ? [] : toIssues(validate.errors);
+    check(value: unknown): readonly ValidationIssue[] {
+      return validate(value) ? NO_ISSUES : toIssues(validate.errors);
     },
   };
 }
@@ -93,9 +107,10 @@ export class SchemaRegistry {
     const file = (name: keyof typeof PROTOCOL_FILES): string => path.join(schemaDir, PROTOCOL_FILES[name]);
     if (schemaDir === SCHEMA_DIR && options.checkAgainstMetaSchema !== true && options.compileAtRuntime !== true) {
       const built = precompiled as unknown as Record<keyof typeof PROTOCOL_FILES, ValidateFunction>;
-      this.envelope = compiledFrom(built.envelope, file('envelope'));
-      this.response = compiledFrom(built.response, file('response'));
-      this.jobStatus = compiledFrom(built.jobStatus, file('jobStatus'));
+      // The member copies were generated from these very files, with the validators.
+      this.envelope = compiledFrom(built.envelope, file('envelope'), undefined, signedMembers.envelope);
+      this.response = compiledFrom(built.response, file('response'), undefined, signedMembers.response);
+      this.jobStatus = compiledFrom(built.jobStatus, file('jobStatus'), undefined, signedMembers.jobStatus);
       this.keyring = compiledFrom(built.keyring, file('keyring'));
       return;
     }

@@ -226,7 +226,7 @@ export class CallPipeline {
 
   private checkSignature(envelope: Envelope, order: KeyOrder): void {
     const keys = this.deps.keyring.clients.get(envelope.client_id);
-    const valid = verifyInspected(keys ?? this.decoyKeys, envelope, order);
+    const valid = verifyInspected(keys ?? this.decoyKeys, envelope, order, this.deps.schemas.envelope.unsignedMembers);
     if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
   }
 

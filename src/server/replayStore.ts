@@ -35,11 +35,12 @@ export class MemoryReplayStore implements ReplayStore {
   private readonly table: NonceTable;
   private readonly hashKey = randomBytes(16).toString('hex');
   /**
-   * The NonceTable owner index of each client id seen. Only authenticated
-   * client ids get here (the pipeline checks the signature first), so it is
-   * as long as the keyring (plus `mcp:unsigned`).
+   * Per client id seen: its NonceTable owner index, and the text its
+   * nonces are hashed after. Only authenticated client ids get here (the
+   * pipeline checks the signature first), so it is as long as the keyring
+   * (plus `mcp:unsigned`).
    */
-  private readonly owners = new Map<string, number>();
+  private readonly owners = new Map<string, { index: number; prefix: string }>();
 
   /**
    * @param maxEntries live entries held at most; past it calls are refused (`full`).
@@ -51,22 +52,29 @@ export class MemoryReplayStore implements ReplayStore {
 
   /** Answers at once: no promise. */
   remember(clientId: string, nonce: string, expiresMs: number, nowMs: number): ReplayVerdict {
-    // The length prefix keeps ("a", "bc") and ("ab", "c") apart.
-    // Hex output keeps the digest on the JS heap (a Buffer per call would be external memory).
-    const digest = hash('sha256', `${this.hashKey}${clientId.length}:${clientId}${nonce}`, 'hex');
-    const word = (i: number) => parseInt(digest.slice(i * 8, i * 8 + 8), 16);
     let owner = this.owners.get(clientId);
-    if (owner === undefined) this.owners.set(clientId, (owner = this.owners.size));
-    return this.table.add(word(0), word(1), expiresMs, nowMs, owner);
+    if (owner === undefined) {
+      // The length prefix keeps ("a", "bc") and ("ab", "c") apart.
+      owner = { index: this.owners.size, prefix: `${this.hashKey}${clientId.length}:${clientId}` };
+      this.owners.set(clientId, owner);
+    }
+    // 'binary' (Latin-1) output: one character per digest byte, on the JS heap (a Buffer per call would be external memory).
+    const digest = hash('sha256', owner.prefix + nonce, 'binary');
+    return this.table.add(word(digest, 0), word(digest, 4), expiresMs, nowMs, owner.index);
   }
 
   /** Live entries of one client. */
   sizeOf(clientId: string): number {
     const owner = this.owners.get(clientId);
-    return owner === undefined ? 0 : this.table.sizeOf(owner);
+    return owner === undefined ? 0 : this.table.sizeOf(owner.index);
   }
 
   async size(): Promise<number> {
     return this.table.size;
   }
+}
+
+/** The 32-bit word of a Latin-1 digest at byte `at`, little-endian. */
+function word(digest: string, at: number): number {
+  return (digest.charCodeAt(at) | (digest.charCodeAt(at + 1) << 8) | (digest.charCodeAt(at + 2) << 16) | (digest.charCodeAt(at + 3) << 24)) >>> 0;
 }

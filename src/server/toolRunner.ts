@@ -195,7 +195,7 @@ function resultIssue(result: unknown, tool: RegisteredTool, maxDepth: number): R
   // not be sent at all; deep nesting could overflow the writer.
   const order = inspectJsonValue(result, maxDepth);
   if (typeof order !== 'string') return { ...order, summary: 'its output is not valid JSON', jobError: 'job result is not valid JSON' };
-  const [schemaIssue] = tool.output.check(result);
+  const schemaIssue = tool.output.check(result)[0];
   if (schemaIssue) {
     return { ...schemaIssue, summary: 'its output does not match its output schema', jobError: `job result does not match the output schema of ${tool.name}` };
   }

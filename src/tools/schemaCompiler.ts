@@ -17,7 +17,7 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import * as builtinFirst from '../generated/builtinToolValidators';
 import { ErrorCode, ToolsealError, type ValidationIssue } from '../protocol/errors';
 import ajvOptions from '../protocol/ajvOptions.json';
-import { toIssues } from '../protocol/schemas';
+import { NO_ISSUES, toIssues } from '../protocol/schemas';
 import type { Logger } from '../server/logger';
 import { deferrable } from './deferredCompile';
 import { declaresDraft07 } from './drafts';
@@ -44,8 +44,8 @@ export { ToolSetError } from './toolSetError';
 export interface ToolSchema {
   /** The schema as the tool gave it. */
   readonly schema: JsonSchemaObject;
-  /** The first problem found, or an empty list when the value is valid (the fast path of every call). */
-  check(value: unknown): ValidationIssue[];
+  /** The first problem found, or NO_ISSUES when the value is valid (the fast path of every call). */
+  check(value: unknown): readonly ValidationIssue[];
   /**
    * Every problem (at most MAX_REPORTED_ISSUES), for answering a value
    * `check` refused; only the first for a value of more than
@@ -298,7 +298,7 @@ function toolSchema(schema: JsonSchemaObject, first: ValidatorSource, all: Valid
     schema,
     check: (value) => {
       const validate = first();
-      return validate(value) ? [] : toIssues(validate.errors);
+      return validate(value) ? NO_ISSUES : toIssues(validate.errors);
     },
     checkAll: (value) => {
       if (countValues(value, MAX_VALUES_FOR_ALL_ISSUES) > MAX_VALUES_FOR_ALL_ISSUES) {

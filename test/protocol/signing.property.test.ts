@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { canonicalize as jsonCanonicalize } from 'json-canonicalize';
-import { canonicalize, canonicalizeInspected, checkJsonValue, inspectJsonValue } from '../../src/protocol/canonical';
+import { canonicalize, canonicalizeInspected, checkJsonValue, inspectJsonValue, type KeyOrder } from '../../src/protocol/canonical';
+import { SchemaRegistry } from '../../src/protocol/schemas';
 import { HmacKey } from '../../src/protocol/hmacKey';
 import { signingInput, sign, signInPlace, verifyInspected, verifySigned, withoutSignature } from '../../src/protocol/signing';
 
@@ -247,6 +248,44 @@ describe('sign / verify properties', () => {
       }),
       { ...RUNS, numRuns: 600 },
     );
+  });
+
+  it("with the envelope schema's copy of its members, verifyInspected agrees with verifySigned on every envelope the schema passes", () => {
+    const schemas = new SchemaRegistry();
+    const members = schemas.envelope.unsignedMembers;
+    expect(members).toBeDefined();
+    fc.assert(
+      fc.property(secret, unsignedEnvelope, mutation, fc.constantFrom('last' as const, 'sorted' as const, 'first' as const), fc.boolean(), (secretBytes, unsigned, m, where, reversed) => {
+        fc.pre([...unsigned.nonce].length >= 8);
+        const key = new HmacKey(secretBytes);
+        const source = reversed ? (reverseKeys(unsigned) as typeof unsigned) : unsigned;
+        const signed = placedSignature(sign(key, source) as unknown as Record<string, unknown>, where);
+        expect(schemas.envelope.check(signed)).toEqual([]);
+        const order = inspectJsonValue(signed) as KeyOrder;
+        expect(verifyInspected([key], signed as { signature: string }, order, members)).toBe(true);
+        const mutated = mutate(signed, m);
+        fc.pre(mutated !== undefined);
+        const mutatedOrder = inspectJsonValue(mutated);
+        // What reaches the signature check: canonicalizable and passed by the schema (no member added).
+        fc.pre(typeof mutatedOrder === 'string' && schemas.envelope.check(mutated).length === 0);
+        expect(verifyInspected([key], mutated as { signature: string }, mutatedOrder as KeyOrder, members)).toBe(verifySigned([key], mutated as { signature: string }));
+      }),
+      { ...RUNS, numRuns: 600 },
+    );
+  });
+
+  it("each signed message schema's copy lists exactly the members the schema allows but `signature`, in RFC 8785 order", () => {
+    const schemas = new SchemaRegistry();
+    for (const name of ['envelope', 'response', 'jobStatus'] as const) {
+      const properties = Object.keys((schemas[name].schema as { properties: Record<string, unknown> }).properties);
+      const every = Object.fromEntries(properties.map((p) => [p, `value of ${p}`]));
+      const copied = schemas[name].unsignedMembers!(every);
+      const expected = properties.filter((p) => p !== 'signature').sort();
+      expect(Object.keys(copied)).toEqual(expected);
+      expect(JSON.stringify(copied)).toBe(canonicalize(withoutSignature(every as { signature: string })));
+    }
+    // Compiled at run time (another schema directory, say), a schema has no copy: the generic path serves.
+    expect(new SchemaRegistry(undefined, { compileAtRuntime: true }).envelope.unsignedMembers).toBeUndefined();
   });
 
   it('verifyInspected refuses a signature whose characters only match the MAC in their low byte', () => {
