@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { canonicalize, canonicalizeInspected, type KeyOrder } from './canonical';
-import { withJsonText } from '../transport/jsonText';
+import { takeReceivedText, withJsonText } from '../transport/jsonText';
+import { isCanonicalObjectText } from './canonicalText';
 import type { HmacKey } from './hmacKey';
 import type { UnsignedMembers } from './schemas';
 
@@ -82,6 +83,8 @@ const SIGNATURE_MEMBER_LENGTH = 13 + 64 + 1;
 
 /** The canonical text of `signed` without its signature (64 hex digits). */
 function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: UnsignedMembers | undefined): string {
+  const received = receivedCanonicalText(signed);
+  if (received !== undefined) return received;
   // 'canonical' and 'signature-last' both mean every nested object is in order.
   if (unsignedMembers !== undefined && order !== 'other') return JSON.stringify(unsignedMembers(signed as unknown as Record<string, unknown>));
   if (order === 'signature-last') {
@@ -94,6 +97,35 @@ function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: Unsigned
   // Leaving the signature out keeps the others in their order.
   return canonicalizeInspected(withoutSignature(signed), order);
 }
+
+/**
+ * The text `signed` was received as, without its signature, when that is
+ * canonical already (see canonicalText.ts): a message whose signature came
+ * last, as signInPlace writes one, from a peer that sent its text as
+ * signed. The bytes signed are then the bytes received, and serializing the
+ * message again is skipped.
+ */
+function receivedCanonicalText(signed: Signed): string | undefined {
+  const text = takeReceivedText(signed);
+  if (text === undefined) return undefined;
+  // `,"signature":"<64 hex digits>"}` closes the text.
+  const end = text.length - SIGNATURE_MEMBER_LENGTH - 2;
+  const valueAt = end + 1 + SIGNATURE_NAME.length;
+  if (
+    end < 1 ||
+    text.charCodeAt(end) !== 0x2c ||
+    !text.startsWith(SIGNATURE_NAME, end + 1) ||
+    !text.startsWith(signed.signature, valueAt) ||
+    text.charCodeAt(valueAt + 64) !== 0x22 ||
+    text.charCodeAt(valueAt + 65) !== 0x7d
+  ) {
+    return undefined;
+  }
+  return isCanonicalObjectText(text, end) ? `${text.slice(0, end)}}` : undefined;
+}
+
+/** The start of the signature member, up to its value's first digit. */
+const SIGNATURE_NAME = '"signature":"';
 
 /** Whether `signature` is the HMAC of `input` under any of `keys`; every key is tried, each in constant time. */
 function macMatches(keys: readonly HmacKey[], input: string, signature: string): boolean {

@@ -22,3 +22,32 @@ export function withJsonText<T extends object>(value: T, text: string): T {
 export function jsonTextOf(value: unknown): string | undefined {
   return typeof value === 'object' && value !== null ? (value as WithJsonText)[JSON_TEXT] : undefined;
 }
+
+/**
+ * The text a received object was parsed from, as the framing found it in
+ * its line (see messageParser.ts): a request's params, a response's result.
+ * Only a signature check reads it (over the bytes that came in, when they
+ * are canonical: protocol/canonicalText.ts); nothing sends it.
+ */
+const RECEIVED_TEXT = Symbol('toolseal.receivedText');
+
+type WithReceivedText = { [RECEIVED_TEXT]?: string };
+
+/** Marks `value` as parsed from `text`. Returns `value`. */
+export function withReceivedText<T extends object>(value: T, text: string): T {
+  (value as WithReceivedText)[RECEIVED_TEXT] = text;
+  return value;
+}
+
+/**
+ * The text `value` was parsed from, if the framing recorded it; taken once
+ * (the mark is cleared, so a message handed on afterwards, such as a
+ * verified response's `wire`, holds no copy of its line).
+ */
+export function takeReceivedText(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const text = (value as WithReceivedText)[RECEIVED_TEXT];
+  // Set to undefined rather than deleted: a delete would slow every later access to the object.
+  if (text !== undefined) (value as WithReceivedText)[RECEIVED_TEXT] = undefined;
+  return text;
+}

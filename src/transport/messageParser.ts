@@ -4,6 +4,7 @@
  */
 import type { Message } from 'vscode-jsonrpc';
 import { findDuplicateKey, markDuplicateKey, quoteKey } from './duplicateKeys';
+import { withReceivedText } from './jsonText';
 
 /** JSON-RPC error codes the framing layer answers with by itself. */
 export const FramingErrorCode = {
@@ -54,7 +55,10 @@ export function parseLine(bytes: Uint8Array): ParsedLine {
  */
 function withDuplicateKeysChecked(text: string, parsed: ParsedLine & { kind: 'message' }): ParsedLine {
   const duplicate = findDuplicateKey(text, parsed.message);
-  if (duplicate === undefined) return parsed;
+  if (duplicate === undefined) {
+    recordBodyText(text, parsed.message);
+    return parsed;
+  }
   const message = parsed.message as unknown as Record<string, unknown>;
   const params = message.params;
   if (typeof params === 'object' && params !== null && (duplicate.path === '/params' || duplicate.path.startsWith('/params/'))) {
@@ -63,6 +67,60 @@ function withDuplicateKeysChecked(text: string, parsed: ParsedLine & { kind: 'me
   }
   const id = duplicate.path === '' && duplicate.key === 'id' ? null : echoableId(message);
   return invalid(`duplicate key ${quoteKey(duplicate.key)}`, id);
+}
+
+/**
+ * Records the text of a signed request's params or response's result (see
+ * withReceivedText) when the line is spelled the way NewlineMessageWriter
+ * writes one: `{"jsonrpc":"2.0","id":…,"method":"…","params":…}` (no id
+ * for a notification) or `{"jsonrpc":"2.0","id":…,"result":…}`. The parsed
+ * line is valid JSON, so once those members are found spelled so, what
+ * lies between them and the line's last `}` is the body's text, unless the
+ * line holds more members after it, which a reader of the recorded text
+ * must allow for (canonicalText.ts reads exactly one object). Only constant
+ * comparisons: no text is built.
+ */
+function recordBodyText(text: string, message: Message): void {
+  const m = message as { id?: unknown; method?: unknown; params?: unknown; result?: unknown };
+  const method = m.method;
+  const body = typeof method === 'string' ? m.params : m.result;
+  // Only a signed body (one with a `signature`) is ever checked against its text.
+  if (!isObject(body) || typeof body.signature !== 'string' || text.charCodeAt(text.length - 1) !== CLOSE_BRACE || !text.startsWith(VERSION_MEMBER)) return;
+  let at = VERSION_MEMBER.length;
+  if (m.id !== undefined) {
+    if (!text.startsWith(ID_NAME, at)) return;
+    at = idTextEnd(text, at + ID_NAME.length, m.id);
+    if (at < 0) return;
+  }
+  if (typeof method === 'string') {
+    if (!text.startsWith(METHOD_NAME, at) || !text.startsWith(method, (at += METHOD_NAME.length)) || !text.startsWith(PARAMS_NAME, (at += method.length))) return;
+    at += PARAMS_NAME.length;
+  } else {
+    if (!text.startsWith(RESULT_NAME, at)) return;
+    at += RESULT_NAME.length;
+  }
+  withReceivedText(body, text.slice(at, -1));
+}
+
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const VERSION_MEMBER = '{"jsonrpc":"2.0"';
+const ID_NAME = ',"id":';
+/** Up to the method's first character, and from its closing quote on. */
+const METHOD_NAME = ',"method":"';
+const PARAMS_NAME = '","params":';
+const RESULT_NAME = ',"result":';
+
+/** Where the text of `id` (a number, or a string written without escapes) that starts at `at` ends; -1 when it is spelled otherwise. */
+function idTextEnd(text: string, at: number, id: unknown): number {
+  if (typeof id === 'string') {
+    return text.charCodeAt(at) === QUOTE && text.startsWith(id, at + 1) && text.charCodeAt(at + 1 + id.length) === QUOTE ? at + 2 + id.length : -1;
+  }
+  if (typeof id !== 'number') return -1;
+  // A number token: digits, sign, point, exponent.
+  let end = at;
+  for (let c = text.charCodeAt(end); (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45; c = text.charCodeAt(++end));
+  return end > at ? end : -1;
 }
 
 /** Checks that an already-parsed JSON value is a single JSON-RPC 2.0 message. */
