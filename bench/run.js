@@ -3,14 +3,14 @@
 /**
  * `npm run bench`: toolseal side by side with three baselines (the minimal
  * signed server, the bare transport, the MCP SDK), same workloads, same
- * client harness, systems alternated A B C D A B C D over the rounds;
+ * client harness, systems rotated over the rounds (A B C D, B C D A, C D A B, D A B C);
  * then the toolseal-only workloads (jobs, replay cache) and the in-process
  * per-call cost split. Prints Markdown tables, writes bench/results.json and
  * the README section draft /tmp/readme/performance.md.
  *
  * Environment:
  *   BENCH_QUICK=1       reduced counts, for iterating (writes *-quick files)
- *   BENCH_ROUNDS=N      rounds of the comparative workloads (default 3)
+ *   BENCH_ROUNDS=N      rounds of the comparative workloads (default 4: each system runs once in each position)
  *   BENCH_ONLY=a,b      only these sections: cost, sequential, pipelined,
  *                       large, cold, jobs, replay, state (shared state on a
  *                       redis-server of its own; skipped, saying so, without
@@ -44,7 +44,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 
 /** The issue's figures. */
 const FULL = {
-  rounds: 3,
+  rounds: 4,
   sequential: { warmup: 500, calls: 5_000 },
   pipelined: { warmup: 1_000, calls: 50_000, inFlight: 64 },
   large: { warmup: 20, calls: 2_000, inFlight: 16, size: 10_000 },
@@ -57,7 +57,7 @@ const FULL = {
 
 /** About a tenth of the work, for iterating on the bench itself. */
 const REDUCED = {
-  rounds: 3,
+  rounds: 4,
   sequential: { warmup: 100, calls: 1_000 },
   pipelined: { warmup: 200, calls: 5_000, inFlight: 64 },
   large: { warmup: 5, calls: 200, inFlight: 16, size: 10_000 },
@@ -70,6 +70,17 @@ const REDUCED = {
 
 const config = { ...(QUICK ? REDUCED : FULL), quick: QUICK, harness: HARNESS };
 if (process.env.BENCH_ROUNDS) config.rounds = Math.max(1, Number(process.env.BENCH_ROUNDS) | 0);
+/**
+ * The systems in the order of round `round` (from 0): rotated by one place
+ * each round, so that over as many rounds as systems each runs in every
+ * position once, and what running first or after another system does to
+ * the machine and to the harness process weighs on all alike.
+ */
+function rotated(/** @type {readonly any[]} */ systems, /** @type {number} */ round) {
+  const shift = round % systems.length;
+  return [...systems.slice(shift), ...systems.slice(0, shift)];
+}
+
 const SECTIONS = ['cost', 'sequential', 'pipelined', 'large', 'cold', 'jobs', 'replay', 'state'];
 const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((s) => s.trim()) : SECTIONS;
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`BENCH_ONLY: unknown section ${JSON.stringify(s)} (known: ${SECTIONS.join(', ')})`);
@@ -183,7 +194,7 @@ async function main() {
     const runs = {};
     for (let round = 1; round <= config.rounds; round++) {
       // The cold start is also measured without --validators, beside the others.
-      for (const sys of w.key === 'coldStart' ? [...SYSTEMS, toolsealCompiling] : SYSTEMS) {
+      for (const sys of rotated(w.key === 'coldStart' ? [...SYSTEMS, toolsealCompiling] : SYSTEMS, round - 1)) {
         const t0 = performance.now();
         /** @type {Record<string, number> | {error: string}} */
         let figures;
@@ -284,7 +295,7 @@ function renderTables(/** @type {Record<string, any>} */ results, withMachine = 
   if (withMachine) {
     parts.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${report.num(m.memoryBytes / 2 ** 30, 0)} GiB, Node ${m.node}, ${m.platform}; ${m.date}${results.config.quick ? ' (BENCH_QUICK: reduced counts)' : ''}`);
   }
-  parts.push(`Each figure: median of ${results.config.rounds} rounds (min–max); systems alternated toolseal, minimal signed, bare, SDK in every round. MB = 10^6 bytes.`);
+  parts.push(`Each figure: median of ${results.config.rounds} rounds (min–max); systems run in turn, their order (toolseal, minimal signed, bare, SDK) rotated by one place each round. MB = 10^6 bytes.`);
   if (Object.keys(results.summary).length > 0) parts.push(`### Side by side\n\n${report.comparisonTable(results.summary, results.config)}`);
   if (Object.keys(results.toolsealOnly).length > 0) parts.push(`### toolseal only\n\n${report.toolsealOnlyTable(results.toolsealOnly, results.config)}`);
   if (results.costSplit) parts.push(`### Per-call cost split (in-process)\n\n${report.costSplitTable(results.costSplit)}`);
@@ -306,8 +317,9 @@ function renderMarkdown(/** @type {Record<string, any>} */ results) {
   return `## Performance
 
 \`npm run bench\` builds the package and measures toolseal side by side with three
-baselines, with the same workloads and the same client harness, alternating the
-four systems (A B C D) over ${c.rounds} rounds; it prints the tables below,
+baselines, with the same workloads and the same client harness, the four
+systems in turn over ${c.rounds} rounds, their order rotated each round (A B C D,
+B C D A, ...); it prints the tables below,
 writes every figure to \`bench/results.json\` (\`BENCH_OUT\` names another file) and takes about ${Math.max(1, Math.round(results.durationSec / 60))} minutes on the
 machine below. \`BENCH_QUICK=1 node bench/run.js\` runs about a tenth of the work;
 \`BENCH_ONLY=pipelined,large node bench/run.js\` runs some sections only (\`cost\`,
