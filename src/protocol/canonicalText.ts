@@ -47,14 +47,14 @@ const MAX_DIGITS = 15;
 const MAX_LEADING_FRACTION_ZEROS = 5;
 
 /**
- * Whether `text.slice(0, end)` followed by a `}` (the closing brace of an
- * object whose last member, from `end` on, is left out) is a JSON object in
- * RFC 8785 canonical form, as far as its spelling shows (see above).
- * `text.slice(0, end) + '}'` must be valid JSON.
+ * Whether `text.slice(start, end)` followed by a `}` (the closing brace of
+ * an object whose last member, from `end` on, is left out) is a JSON object
+ * in RFC 8785 canonical form, as far as its spelling shows (see above).
+ * `text.slice(start, end) + '}'` must be valid JSON.
  */
-export function isCanonicalObjectText(text: string, end: number): boolean {
-  if (end < 1 || text.charCodeAt(0) !== OPEN_OBJECT) return false;
-  const backslash = text.indexOf('\\');
+export function isCanonicalObjectText(text: string, start: number, end: number): boolean {
+  if (end <= start || text.charCodeAt(start) !== OPEN_OBJECT) return false;
+  const backslash = text.indexOf('\\', start);
   if (backslash !== -1 && backslash < end) return false;
   /**
    * Per open container: where the text of the last key of an object starts
@@ -65,7 +65,7 @@ export function isCanonicalObjectText(text: string, end: number): boolean {
   const keyEnds: number[] = [];
   let depth = 0;
   let expectingKey = false;
-  let i = 0;
+  let i = start;
   while (i <= end) {
     const c = i < end ? text.charCodeAt(i) : CLOSE_OBJECT; // the virtual closing brace
     if ((c >= ZERO && c <= NINE) || c === MINUS) {

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { canonicalize, canonicalizeInspected, type KeyOrder } from './canonical';
 import { takeReceivedText, withJsonText } from '../transport/jsonText';
+import { receivedBodyStart } from '../transport/messageParser';
 import { isCanonicalObjectText } from './canonicalText';
 import type { HmacKey } from './hmacKey';
 import type { UnsignedMembers } from './schemas';
@@ -106,22 +107,25 @@ function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: Unsigned
  * message again is skipped.
  */
 function receivedCanonicalText(signed: Signed): string | undefined {
-  const text = takeReceivedText(signed);
-  if (text === undefined) return undefined;
-  // `,"signature":"<64 hex digits>"}` closes the text.
-  const end = text.length - SIGNATURE_MEMBER_LENGTH - 2;
+  const line = takeReceivedText(signed);
+  if (line === undefined) return undefined;
+  const start = receivedBodyStart(line);
+  if (start < 0) return undefined;
+  // The body runs to the line's closing brace; `,"signature":"<64 hex digits>"}` closes it.
+  const bodyEnd = line.length - 1;
+  const end = bodyEnd - SIGNATURE_MEMBER_LENGTH - 2;
   const valueAt = end + 1 + SIGNATURE_NAME.length;
   if (
-    end < 1 ||
-    text.charCodeAt(end) !== 0x2c ||
-    !text.startsWith(SIGNATURE_NAME, end + 1) ||
-    !text.startsWith(signed.signature, valueAt) ||
-    text.charCodeAt(valueAt + 64) !== 0x22 ||
-    text.charCodeAt(valueAt + 65) !== 0x7d
+    end <= start ||
+    line.charCodeAt(end) !== 0x2c ||
+    !line.startsWith(SIGNATURE_NAME, end + 1) ||
+    !line.startsWith(signed.signature, valueAt) ||
+    line.charCodeAt(valueAt + 64) !== 0x22 ||
+    line.charCodeAt(valueAt + 65) !== 0x7d
   ) {
     return undefined;
   }
-  return isCanonicalObjectText(text, end) ? `${text.slice(0, end)}}` : undefined;
+  return isCanonicalObjectText(line, start, end) ? `${line.slice(start, end)}}` : undefined;
 }
 
 /** The start of the signature member, up to its value's first digit. */

@@ -24,23 +24,23 @@ export function jsonTextOf(value: unknown): string | undefined {
 }
 
 /**
- * The text a received object was parsed from, as the framing found it in
- * its line (see messageParser.ts): a request's params, a response's result.
- * Only a signature check reads it (over the bytes that came in, when they
- * are canonical: protocol/canonicalText.ts); nothing sends it.
+ * The line a received object was parsed from (see messageParser.ts): a
+ * signed request's params, a signed response's result. Only a signature
+ * check reads it (over the bytes that came in, when they are canonical:
+ * protocol/canonicalText.ts); nothing sends it.
  */
 const RECEIVED_TEXT = Symbol('toolseal.receivedText');
 
 type WithReceivedText = { [RECEIVED_TEXT]?: string };
 
-/** Marks `value` as parsed from `text`. Returns `value`. */
+/** Marks `value` as parsed from the line `text`. Returns `value`. */
 export function withReceivedText<T extends object>(value: T, text: string): T {
   (value as WithReceivedText)[RECEIVED_TEXT] = text;
   return value;
 }
 
 /**
- * The text `value` was parsed from, if the framing recorded it; taken once
+ * The line `value` was parsed from, if the framing recorded it; taken once
  * (the mark is cleared, so a message handed on afterwards, such as a
  * verified response's `wire`, holds no copy of its line).
  */

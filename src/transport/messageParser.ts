@@ -70,57 +70,68 @@ function withDuplicateKeysChecked(text: string, parsed: ParsedLine & { kind: 'me
 }
 
 /**
- * Records the text of a signed request's params or response's result (see
- * withReceivedText) when the line is spelled the way NewlineMessageWriter
- * writes one: `{"jsonrpc":"2.0","id":…,"method":"…","params":…}` (no id
- * for a notification) or `{"jsonrpc":"2.0","id":…,"result":…}`. The parsed
- * line is valid JSON, so once those members are found spelled so, what
- * lies between them and the line's last `}` is the body's text, unless the
- * line holds more members after it, which a reader of the recorded text
- * must allow for (canonicalText.ts reads exactly one object). Only constant
- * comparisons: no text is built.
+ * Marks a signed request's params or response's result (an object with a
+ * `signature`) with the line it was parsed from (see withReceivedText), for
+ * a signature check over the bytes received (receivedBodyStart). Nothing is
+ * looked at here: a message never checked costs one store.
  */
 function recordBodyText(text: string, message: Message): void {
-  const m = message as { id?: unknown; method?: unknown; params?: unknown; result?: unknown };
-  const method = m.method;
-  const body = typeof method === 'string' ? m.params : m.result;
-  // Only a signed body (one with a `signature`) is ever checked against its text.
-  if (!isObject(body) || typeof body.signature !== 'string' || text.charCodeAt(text.length - 1) !== CLOSE_BRACE || !text.startsWith(VERSION_MEMBER)) return;
+  const m = message as { method?: unknown; params?: unknown; result?: unknown };
+  const body = typeof m.method === 'string' ? m.params : m.result;
+  if (isObject(body) && typeof body.signature === 'string') withReceivedText(body, text);
+}
+
+/**
+ * Where the body (params or result) of a received line starts, when the
+ * line is spelled the way NewlineMessageWriter writes one:
+ * `{"jsonrpc":"2.0","id":…,"method":"…","params":…}` (no id for a
+ * notification) or `{"jsonrpc":"2.0","id":…,"result":…}`, the id a number
+ * or a string without escapes, the method without escapes. The line was
+ * parsed, so it is valid JSON and those members are what they look like:
+ * the body's text runs from there to the line's last `}` (unless more
+ * members follow it, which a reader of the body's text must allow for:
+ * canonicalText.ts reads exactly one object). -1 for any other spelling.
+ */
+export function receivedBodyStart(line: string): number {
+  if (line.charCodeAt(line.length - 1) !== CLOSE_BRACE || !line.startsWith(VERSION_MEMBER)) return -1;
   let at = VERSION_MEMBER.length;
-  if (m.id !== undefined) {
-    if (!text.startsWith(ID_NAME, at)) return;
-    at = idTextEnd(text, at + ID_NAME.length, m.id);
-    if (at < 0) return;
+  if (line.startsWith(ID_NAME, at)) {
+    at = idTextEnd(line, at + ID_NAME.length);
+    if (at < 0) return -1;
+    if (line.startsWith(RESULT_NAME, at)) return at + RESULT_NAME.length;
   }
-  if (typeof method === 'string') {
-    if (!text.startsWith(METHOD_NAME, at) || !text.startsWith(method, (at += METHOD_NAME.length)) || !text.startsWith(PARAMS_NAME, (at += method.length))) return;
-    at += PARAMS_NAME.length;
-  } else {
-    if (!text.startsWith(RESULT_NAME, at)) return;
-    at += RESULT_NAME.length;
-  }
-  withReceivedText(body, text.slice(at, -1));
+  if (!line.startsWith(METHOD_NAME, at)) return -1;
+  const close = plainStringEnd(line, at + METHOD_NAME.length - 1);
+  return close > 0 && line.startsWith(PARAMS_NAME, close) ? close + PARAMS_NAME.length : -1;
 }
 
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
 const VERSION_MEMBER = '{"jsonrpc":"2.0"';
 const ID_NAME = ',"id":';
-/** Up to the method's first character, and from its closing quote on. */
+/** Up to the method's opening quote included, and from its closing quote on. */
 const METHOD_NAME = ',"method":"';
 const PARAMS_NAME = '","params":';
 const RESULT_NAME = ',"result":';
 
-/** Where the text of `id` (a number, or a string written without escapes) that starts at `at` ends; -1 when it is spelled otherwise. */
-function idTextEnd(text: string, at: number, id: unknown): number {
-  if (typeof id === 'string') {
-    return text.charCodeAt(at) === QUOTE && text.startsWith(id, at + 1) && text.charCodeAt(at + 1 + id.length) === QUOTE ? at + 2 + id.length : -1;
+/** Where the id's text that starts at `at` ends: a number token, or a string without escapes; -1 otherwise. */
+function idTextEnd(line: string, at: number): number {
+  if (line.charCodeAt(at) === QUOTE) {
+    const close = plainStringEnd(line, at);
+    return close < 0 ? -1 : close + 1;
   }
-  if (typeof id !== 'number') return -1;
   // A number token: digits, sign, point, exponent.
   let end = at;
-  for (let c = text.charCodeAt(end); (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45; c = text.charCodeAt(++end));
+  for (let c = line.charCodeAt(end); (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45; c = line.charCodeAt(++end));
   return end > at ? end : -1;
+}
+
+/** The index of the quote closing the string whose opening quote is at `open`, when it holds no escape; -1 otherwise. */
+function plainStringEnd(line: string, open: number): number {
+  const close = line.indexOf('"', open + 1);
+  if (close < 0) return -1;
+  const backslash = line.indexOf('\\', open + 1);
+  return backslash !== -1 && backslash < close ? -1 : close;
 }
 
 /** Checks that an already-parsed JSON value is a single JSON-RPC 2.0 message. */

@@ -15,7 +15,7 @@ import { parseLine } from '../../src/transport/messageParser';
 const RUNS = { seed: 8785, numRuns: 400 } as const;
 
 /** The whole text of an object: the scan's `end` is just before its closing brace. */
-const accepts = (text: string): boolean => isCanonicalObjectText(text, text.length - 1);
+const accepts = (text: string): boolean => isCanonicalObjectText(text, 0, text.length - 1);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -155,13 +155,15 @@ describe('isCanonicalObjectText', () => {
     expect(text).toBe(jcs(JSON.parse(text)));
   });
 
-  it('reads only up to `end`: the member after it is left out, and what precedes it must close there', () => {
+  it('reads from `start`, and only up to `end`: the member after it is left out, and what precedes it must close there', () => {
+    expect(isCanonicalObjectText('xx{"a":1,"b":2}', 2, '{"a":1,"b":2'.length + 2)).toBe(true);
+    expect(isCanonicalObjectText('x {"a":1}', 1, 8)).toBe(false);
     const text = '{"a":1,"signature":"x"}';
-    expect(isCanonicalObjectText(text, text.indexOf(',"signature"'))).toBe(true);
-    expect(isCanonicalObjectText('{"b":1,"a":"x"}', '{"b":1'.length)).toBe(true);
-    expect(isCanonicalObjectText('{"a":{"b":1},"c":2}', '{"a":{"b":1}'.length)).toBe(true);
+    expect(isCanonicalObjectText(text, 0, text.indexOf(',"signature"'))).toBe(true);
+    expect(isCanonicalObjectText('{"b":1,"a":"x"}', 0, '{"b":1'.length)).toBe(true);
+    expect(isCanonicalObjectText('{"a":{"b":1},"c":2}', 0, '{"a":{"b":1}'.length)).toBe(true);
     // A cut inside a nested object leaves it open: not one object.
-    expect(isCanonicalObjectText('{"a":{"b":1,"c":2}}', '{"a":{"b":1'.length)).toBe(false);
+    expect(isCanonicalObjectText('{"a":{"b":1,"c":2}}', 0, '{"a":{"b":1'.length)).toBe(false);
   });
 });
 
@@ -195,11 +197,27 @@ describe('signatures checked over the received text', () => {
     );
   });
 
+  it('reads no further than the body: a member after the params cannot lend it a signature', () => {
+    const unsigned = '{"a":1}';
+    const signature = key.macHex(unsigned);
+    // The params carry a wrong signature; a member after them ends the line with the right one.
+    const wrong = '0'.repeat(64);
+    const line = `{"jsonrpc":"2.0","id":7,"method":"call","params":{"a":1,"signature":"${wrong}"},"x":{"a":1,"signature":"${signature}"}}`;
+    const parsed = parseLine(Buffer.from(line));
+    if (parsed.kind !== 'message') throw new Error(parsed.message);
+    const params = (parsed.message as unknown as { params: { signature: string } }).params;
+    expect(verified(params)).toBe(false);
+    // The same with the params' own signature right: verified, over the canonical text.
+    const good = parseLine(Buffer.from(`{"jsonrpc":"2.0","id":7,"method":"call","params":{"a":1,"signature":"${signature}"},"x":{"a":1,"signature":"${wrong}"}}`));
+    if (good.kind !== 'message') throw new Error(good.message);
+    expect(verified((good.message as unknown as { params: { signature: string } }).params)).toBe(true);
+  });
+
   it('accepts a message sent as signInPlace wrote it, and refuses one signed over a non-canonical text', () => {
     const signed = signInPlace(key, { args: { numbers: [1.5, 2, 3] }, client_id: 'c', nonce: 'n-12345678', tool: 'batch_sum', v: 'mcp/0.1' });
     const text = jsonTextOf(signed)!;
     const message = received(text);
-    expect(isCanonicalObjectText(text, text.length - 80)).toBe(true);
+    expect(isCanonicalObjectText(text, 0, text.length - 80)).toBe(true);
     expect(verified(message)).toBe(true);
     // The same members, signed over their text with the keys out of order and sent that way.
     const unsorted = '{"v":"mcp/0.1","tool":"batch_sum","nonce":"n-12345678","client_id":"c","args":{"numbers":[1.5,2,3]}}';

@@ -1,4 +1,4 @@
-import { FramingErrorCode, parseLine, type ParsedLine } from '../../src/transport/messageParser';
+import { FramingErrorCode, parseLine, receivedBodyStart, type ParsedLine } from '../../src/transport/messageParser';
 
 const parse = (text: string): ParsedLine => parseLine(Buffer.from(text, 'utf8'));
 
@@ -93,5 +93,33 @@ describe('parseLine', () => {
 
   it('exposes the standard codes', () => {
     expect(FramingErrorCode).toEqual({ ParseError: -32700, InvalidRequest: -32600 });
+  });
+});
+
+describe('receivedBodyStart', () => {
+  it.each([
+    ['a request with an integer id', '{"jsonrpc":"2.0","id":12,"method":"call","params":', '{"a":1}'],
+    ['a request with a string id', '{"jsonrpc":"2.0","id":"r-1","method":"call","params":', '{"a":1}'],
+    ['a notification', '{"jsonrpc":"2.0","method":"job/status","params":', '{"seq":1}'],
+    ['a response', '{"jsonrpc":"2.0","id":7,"result":', '{"ok":true}'],
+    ['a response to a string id', '{"jsonrpc":"2.0","id":"x","result":', '{}'],
+  ])('finds the body of %s spelled as the writer spells it', (_, head, body) => {
+    const line = `${head}${body}}`;
+    expect(JSON.parse(line)).toBeDefined();
+    expect(receivedBodyStart(line)).toBe(head.length);
+    expect(line.slice(receivedBodyStart(line), -1)).toBe(body);
+  });
+
+  it.each([
+    ['whitespace', '{ "jsonrpc":"2.0","id":1,"method":"call","params":{}}'],
+    ['members in another order', '{"id":1,"jsonrpc":"2.0","method":"call","params":{}}'],
+    ['an escaped method', '{"jsonrpc":"2.0","id":1,"method":"c\\u0061ll","params":{}}'],
+    ['an id with an escape', '{"jsonrpc":"2.0","id":"a\\"b","method":"call","params":{}}'],
+    ['a member between method and params', '{"jsonrpc":"2.0","id":1,"method":"call","x":0,"params":{}}'],
+    ['no body', '{"jsonrpc":"2.0","id":1,"method":"call"}'],
+    ['an error response', '{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m"}}'],
+  ])('finds none in a line with %s', (_, line) => {
+    expect(JSON.parse(line)).toBeDefined();
+    expect(receivedBodyStart(line)).toBe(-1);
   });
 });
