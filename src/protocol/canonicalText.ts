@@ -70,13 +70,13 @@ export function isCanonicalObjectText(text: string, start: number, end: number):
     const c = i < end ? text.charCodeAt(i) : CLOSE_OBJECT; // the virtual closing brace
     if ((c >= ZERO && c <= NINE) || c === MINUS) {
       // Numbers, the bulk of a large message, are read here without a call.
-      const start = i;
+      const numberStart = i;
       const negative = c === MINUS;
       if (negative) i++;
       const zeroInteger = text.charCodeAt(i) === ZERO;
       if (zeroInteger) i++;
       else while (i < end && isDigit(text.charCodeAt(i))) i++;
-      let digits = i - start - (negative ? 1 : 0);
+      let digits = i - numberStart - (negative ? 1 : 0);
       let next = i < end ? text.charCodeAt(i) : CLOSE_OBJECT;
       if (next === DOT) {
         const fractionStart = ++i;

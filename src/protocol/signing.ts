@@ -68,12 +68,14 @@ export function verifySigned<T extends Signed>(keys: readonly HmacKey[], signed:
 /**
  * verifySigned of a received message already checked by inspectJsonValue
  * (which found `order`) and by its schema (which holds `signature` to 64
- * lowercase hex digits): the canonical text is written without walking the
- * tree again. `unsignedMembers`, the schema's copy of the members the
- * signature covers (see CompiledSchema), serves whenever every nested
- * object is in order, whatever the order of the message's own members;
- * otherwise a message whose signature came last is written and the
- * signature cut off, without copying it.
+ * lowercase hex digits). The text the signature is checked over is, first
+ * choice, the bytes received, when the framing marked the message with its
+ * line and those bytes are canonical (receivedCanonicalText); otherwise it
+ * is written without walking the tree again: from `unsignedMembers`, the
+ * schema's copy of the members the signature covers (see CompiledSchema),
+ * whenever every nested object is in order, whatever the order of the
+ * message's own members; else, for a message whose signature came last, by
+ * writing it and cutting the signature off, without copying it.
  */
 export function verifyInspected(keys: readonly HmacKey[], signed: Signed, order: KeyOrder, unsignedMembers?: UnsignedMembers): boolean {
   return macMatches(keys, unsignedText(signed, order, unsignedMembers), signed.signature);
