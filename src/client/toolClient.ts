@@ -44,10 +44,10 @@ import {
 import { forwardLines, prefixedStderr, serverCommand, startServerProcess } from './spawn';
 
 export type { ClientStreams } from './serverLifetime';
+export type { CallOptions, ClientOptions, CloseOptions, ConnectOptions, SecurityEvent, SpawnOptions } from './options';
 
 /** The options of a call made without any. */
 const NO_OPTIONS: CallOptions = Object.freeze({});
-export type { CallOptions, ClientOptions, CloseOptions, ConnectOptions, SecurityEvent, SpawnOptions } from './options';
 
 /**
  * A signed-call client for a toolseal server.

@@ -74,15 +74,11 @@ export function verifySigned<T extends Signed>(keys: readonly HmacKey[], signed:
  * is written without walking the tree again: from `unsignedMembers`, the
  * schema's copy of the members the signature covers (see CompiledSchema),
  * whenever every nested object is in order, whatever the order of the
- * message's own members; else, for a message whose signature came last, by
- * writing it and cutting the signature off, without copying it.
+ * message's own members; else from a copy without the signature.
  */
 export function verifyInspected(keys: readonly HmacKey[], signed: Signed, order: KeyOrder, unsignedMembers?: UnsignedMembers): boolean {
   return macMatches(keys, unsignedText(signed, order, unsignedMembers), signed.signature);
 }
-
-/** `"signature":"` + 64 hex digits + `"`. */
-const SIGNATURE_MEMBER_LENGTH = 13 + 64 + 1;
 
 /** The canonical text of `signed` without its signature (64 hex digits). */
 function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: UnsignedMembers | undefined): string {
@@ -90,15 +86,8 @@ function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: Unsigned
   if (received !== undefined) return received;
   // 'canonical' and 'signature-last' both mean every nested object is in order.
   if (unsignedMembers !== undefined && order !== 'other') return JSON.stringify(unsignedMembers(signed as unknown as Record<string, unknown>));
-  if (order === 'signature-last') {
-    // JSON.stringify writes the members in order, the signature (nothing to
-    // escape in it) last: cut it off with the comma before it.
-    const text = JSON.stringify(signed);
-    const start = text.length - SIGNATURE_MEMBER_LENGTH - 1;
-    return start > 1 ? `${text.slice(0, start - 1)}}` : '{}';
-  }
-  // Leaving the signature out keeps the others in their order.
-  return canonicalizeInspected(withoutSignature(signed), order);
+  // Leaving the signature out keeps the others in their order: in order, once a last signature is gone.
+  return canonicalizeInspected(withoutSignature(signed), order === 'other' ? 'other' : 'canonical');
 }
 
 /**
@@ -132,6 +121,8 @@ function receivedCanonicalText(signed: Signed): string | undefined {
 
 /** The start of the signature member, up to its value's first digit. */
 const SIGNATURE_NAME = '"signature":"';
+/** `"signature":"` + 64 hex digits + `"`. */
+const SIGNATURE_MEMBER_LENGTH = SIGNATURE_NAME.length + 64 + 1;
 
 /** Whether `signature` is the HMAC of `input` under any of `keys`; every key is tried, each in constant time. */
 function macMatches(keys: readonly HmacKey[], input: string, signature: string): boolean {

@@ -31,8 +31,9 @@ export class ServerSigner {
       result: reply.result,
       error: reply.error,
     });
-    // The response's own keys are in order and its error is a string or null: the result decides.
-    const order: KeyOrder | undefined = reply.result === null ? 'canonical' : resultOrder === undefined ? undefined : resultOrder === 'canonical' ? 'canonical' : 'other';
+    // The response's own keys are in order and its error is a string or null:
+    // the result decides (any order but 'canonical' is out of order once nested).
+    const order: KeyOrder | undefined = reply.result === null || resultOrder === 'canonical' ? 'canonical' : resultOrder === undefined ? undefined : 'other';
     return signInPlace(this.keyring.serverKey, unsigned, order);
   }
 
