@@ -3,7 +3,9 @@
 // so that a server does not compile them at every start:
 //
 // - src/generated/protocolValidators.ts: the protocol's messages (envelope,
-//   response, job status, keyring), with SchemaRegistry's Ajv options;
+//   response, job status, keyring), with SchemaRegistry's Ajv options, and
+//   for each signed message the checks before its signature (all but the
+//   signature's pattern, which a signature equal to its MAC has);
 // - src/generated/builtinToolValidators.ts and builtinToolValidatorsAll.ts:
 //   the built-in tools' schemas (schemas/tools/), with ToolSchemaCompiler's
 //   options for their draft, stopping at the first error and collecting
@@ -70,6 +72,23 @@ function moduleText(what, code, ownUcs2length = false) {
   ].join('\n');
 }
 
+/** What HmacKey.macHex writes: a signature that matches its MAC has this pattern. */
+const MAC_PATTERN = '^[0-9a-f]{64}$';
+
+/**
+ * For a signed message's schema (one with a `signature` property), the
+ * schema its checks before the signature use: the same but for the
+ * signature's pattern when that is MAC_PATTERN (a signature equal to its
+ * MAC has it; the full schema is checked again for one that is not),
+ * else the schema itself.
+ */
+function beforeSignature(schema) {
+  const signature = schema.properties.signature;
+  if (signature.pattern !== MAC_PATTERN) return schema;
+  const { pattern: _pattern, ...rest } = signature;
+  return { ...schema, $id: `${schema.$id}:before-signature`, properties: { ...schema.properties, signature: rest } };
+}
+
 function protocolModule() {
   const ajv = new Ajv(withSource(options.protocol));
   const exports = {};
@@ -77,6 +96,10 @@ function protocolModule() {
     const schema = readJson(path.join(schemaDir, file));
     ajv.addSchema(schema);
     exports[name] = schema.$id;
+    if (!Object.hasOwn(schema.properties ?? {}, 'signature')) continue;
+    const before = beforeSignature(schema);
+    if (before !== schema) ajv.addSchema(before);
+    exports[`${name}BeforeSignature`] = before.$id;
   }
   return moduleText('the protocol messages', standaloneCode(ajv, exports), true);
 }

@@ -8,7 +8,7 @@ import { inspectJsonValue, MAX_DEPTH, type KeyOrder } from '../protocol/canonica
 import { codesWith, ErrorCode, ErrorMessage, ToolsealError, type ErrorCodeValue } from '../protocol/errors';
 import type { HmacKey } from '../protocol/hmacKey';
 import { SchemaRegistry } from '../protocol/schemas';
-import { signInPlace, verifyInspected, type Signed } from '../protocol/signing';
+import { signatureProblem, signedTextOf, signInPlace, type Signed } from '../protocol/signing';
 import {
   fromWireJobStatus,
   fromWireResponse,
@@ -269,12 +269,12 @@ export function verifyJobStatus(value: unknown, expected: JobStatusExpectation):
 
 /** Why `value` is not a message signed by the server (shape, schema, signature), or undefined when it is one. */
 function signedIssue(value: unknown, schema: SchemaRegistry['response'], serverKey: HmacKey, what: string): { ok: false; failure: VerificationFailure } | undefined {
-  const order = inspectJsonValue(value, MAX_RECEIVED_DEPTH);
-  if (typeof order !== 'string') return fail('malformed', `${what} is not canonical JSON at ${order.path}: ${order.message}`);
-  const issues = schema.check(value);
-  if (issues.length > 0) return fail('schema', `${what} fails its schema at ${issues[0]!.path}: ${issues[0]!.message}`);
-  if (!verifyInspected([serverKey], value as Signed, order, schema.unsignedMembers)) return fail('signature', `${what} signature does not verify with the server key`);
-  return undefined;
+  const text = signedTextOf(value, schema, MAX_RECEIVED_DEPTH);
+  const problem = typeof text === 'string' ? signatureProblem([serverKey], value as Signed, text, schema) : text;
+  if (problem === undefined) return undefined;
+  if (problem.step === 'json') return fail('malformed', `${what} is not canonical JSON at ${problem.issue.path}: ${problem.issue.message}`);
+  if (problem.step === 'schema') return fail('schema', `${what} fails its schema at ${problem.issues[0]!.path}: ${problem.issues[0]!.message}`);
+  return fail('signature', `${what} signature does not verify with the server key`);
 }
 
 function fail(reason: VerificationFailureReason, message: string): { ok: false; failure: VerificationFailure } {

@@ -21,6 +21,14 @@
  *
  * The text must be valid JSON (it was parsed): the scan does not check the
  * grammar, only the spelling.
+ *
+ * A text that passes also passes what inspectJsonValue checks of the value
+ * parsed from it, so that a receiver may skip that pass: it nests at most
+ * `maxDepth` containers deep (the object itself is level 1), and no object
+ * has a member named `toJSON` (inspectJsonValue refuses one that is not
+ * null; the scan, reading no values, leaves every such text to it). Numbers
+ * are finite and strings well-formed in any text parsed from UTF-8 without
+ * escapes.
  */
 
 const QUOTE = 0x22;
@@ -49,10 +57,11 @@ const MAX_LEADING_FRACTION_ZEROS = 5;
 /**
  * Whether `text.slice(start, end)` followed by a `}` (the closing brace of
  * an object whose last member, from `end` on, is left out) is a JSON object
- * in RFC 8785 canonical form, as far as its spelling shows (see above).
+ * in RFC 8785 canonical form, as far as its spelling shows, nested at most
+ * `maxDepth` deep and without a `toJSON` member (see above).
  * `text.slice(start, end) + '}'` must be valid JSON.
  */
-export function isCanonicalObjectText(text: string, start: number, end: number): boolean {
+export function isCanonicalObjectText(text: string, start: number, end: number, maxDepth: number): boolean {
   if (end <= start || text.charCodeAt(start) !== OPEN_OBJECT) return false;
   const backslash = text.indexOf('\\', start);
   if (backslash !== -1 && backslash < end) return false;
@@ -99,6 +108,7 @@ export function isCanonicalObjectText(text: string, start: number, end: number):
         if (expectingKey) {
           const previous = keyStarts[depth - 1]!;
           if (previous !== NO_KEY && !textLess(text, previous, keyEnds[depth - 1]!, i + 1, close)) return false;
+          if (close - i - 1 === TO_JSON.length && text.startsWith(TO_JSON, i + 1)) return false;
           keyStarts[depth - 1] = i + 1;
           keyEnds[depth - 1] = close;
           expectingKey = false;
@@ -112,10 +122,12 @@ export function isCanonicalObjectText(text: string, start: number, end: number):
       case COLON:
         break;
       case OPEN_OBJECT:
+        if (depth >= maxDepth) return false;
         keyStarts[depth++] = NO_KEY;
         expectingKey = true;
         break;
       case OPEN_ARRAY:
+        if (depth >= maxDepth) return false;
         keyStarts[depth++] = IN_ARRAY;
         expectingKey = false;
         break;
@@ -142,6 +154,8 @@ export function isCanonicalObjectText(text: string, start: number, end: number):
 }
 
 const NO_KEY = -1;
+/** A member name left to inspectJsonValue (see above). */
+const TO_JSON = 'toJSON';
 const IN_ARRAY = -2;
 
 /** Whether text[aStart, aEnd) sorts strictly before text[bStart, bEnd), by UTF-16 code units (as `<` compares strings). */

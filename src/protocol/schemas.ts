@@ -20,6 +20,13 @@ export interface CompiledSchema {
   /** Returns the problems found, or NO_ISSUES when the value is valid. */
   check(value: unknown): readonly ValidationIssue[];
   /**
+   * `check` but for the `signature` member's pattern, for a signed message's
+   * schema compiled at build time whose signature is 64 lowercase hex
+   * digits: a signature that matches its MAC is, so the pattern is checked
+   * only for one that does not (see signedTextOf). `check` otherwise.
+   */
+  checkBeforeSignature(value: unknown): readonly ValidationIssue[];
+  /**
    * For a signed message's schema compiled at build time: copies the members
    * its signature covers out of a message this schema passed, into a new
    * object in RFC 8785 key order (see verifyInspected). Undefined otherwise.
@@ -51,18 +58,25 @@ function readJson(file: string): JsonSchema {
 }
 
 /** A validator as a CompiledSchema; the schema document is read from `file` when asked for. */
-function compiledFrom(validate: ValidateFunction, file: string, document?: JsonSchema, unsignedMembers?: UnsignedMembers): CompiledSchema {
+function compiledFrom(validate: ValidateFunction, file: string, document?: JsonSchema, signed?: SignedParts): CompiledSchema {
   let schema = document;
+  const check = (value: unknown): readonly ValidationIssue[] => (validate(value) ? NO_ISSUES : toIssues(validate.errors));
+  const before = signed?.validateBeforeSignature;
   return {
-    unsignedMembers,
+    unsignedMembers: signed?.unsignedMembers,
     get schema(): JsonSchema {
       schema ??= readJson(file);
       return schema;
     },
-    check(value: unknown): readonly ValidationIssue[] {
-      return validate(value) ? NO_ISSUES : toIssues(validate.errors);
-    },
+    check,
+    checkBeforeSignature: before === undefined ? check : (value: unknown) => (before(value) ? NO_ISSUES : toIssues(before.errors)),
   };
+}
+
+/** What the build generated for a signed message's schema besides its validator. */
+interface SignedParts {
+  readonly unsignedMembers: UnsignedMembers;
+  readonly validateBeforeSignature: ValidateFunction;
 }
 
 /** The schema files of the protocol's messages, by the registry's names. */
@@ -106,11 +120,12 @@ export class SchemaRegistry {
   constructor(schemaDir: string = SCHEMA_DIR, options: { checkAgainstMetaSchema?: boolean; compileAtRuntime?: boolean } = {}) {
     const file = (name: keyof typeof PROTOCOL_FILES): string => path.join(schemaDir, PROTOCOL_FILES[name]);
     if (schemaDir === SCHEMA_DIR && options.checkAgainstMetaSchema !== true && options.compileAtRuntime !== true) {
-      const built = precompiled as unknown as Record<keyof typeof PROTOCOL_FILES, ValidateFunction>;
-      // The member copies were generated from these very files, with the validators.
-      this.envelope = compiledFrom(built.envelope, file('envelope'), undefined, signedMembers.envelope);
-      this.response = compiledFrom(built.response, file('response'), undefined, signedMembers.response);
-      this.jobStatus = compiledFrom(built.jobStatus, file('jobStatus'), undefined, signedMembers.jobStatus);
+      const built = precompiled as unknown as Record<keyof typeof PROTOCOL_FILES | `${keyof typeof signedMembers}BeforeSignature`, ValidateFunction>;
+      // The member copies and the checks before a signature were generated from these very files, with the validators.
+      const signed = (name: keyof typeof signedMembers): SignedParts => ({ unsignedMembers: signedMembers[name], validateBeforeSignature: built[`${name}BeforeSignature`] });
+      this.envelope = compiledFrom(built.envelope, file('envelope'), undefined, signed('envelope'));
+      this.response = compiledFrom(built.response, file('response'), undefined, signed('response'));
+      this.jobStatus = compiledFrom(built.jobStatus, file('jobStatus'), undefined, signed('jobStatus'));
       this.keyring = compiledFrom(built.keyring, file('keyring'));
       return;
     }

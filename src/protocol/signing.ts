@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { canonicalize, canonicalizeInspected, type KeyOrder } from './canonical';
+import { canonicalize, canonicalizeInspected, inspectJsonValue, type KeyOrder } from './canonical';
+import type { ValidationIssue } from './errors';
 import { takeReceivedText, withJsonText } from '../transport/jsonText';
 import { receivedBodyStart } from '../transport/messageParser';
 import { isCanonicalObjectText } from './canonicalText';
 import type { HmacKey } from './hmacKey';
-import type { UnsignedMembers } from './schemas';
+import type { CompiledSchema, UnsignedMembers } from './schemas';
 
 /** Anything that carries a `signature` field on the wire. */
 export interface Signed {
@@ -65,25 +66,66 @@ export function verifySigned<T extends Signed>(keys: readonly HmacKey[], signed:
   return verify(keys, withoutSignature(signed), signed.signature);
 }
 
+/** Why a received signed message was refused, by the step that refused it. */
+export type SignedMessageProblem =
+  /** Not canonicalizable, or nested too deeply (inspectJsonValue's issue). */
+  | { readonly step: 'json'; readonly issue: ValidationIssue }
+  | { readonly step: 'schema'; readonly issues: readonly ValidationIssue[] }
+  /** Not the HMAC of the message under any of the keys. */
+  | { readonly step: 'signature' };
+
+/** What signedTextOf and signatureProblem need of a signed message's schema (a CompiledSchema). */
+export type SignedMessageSchema = Pick<CompiledSchema, 'check' | 'checkBeforeSignature' | 'unsignedMembers'>;
+
+const BAD_SIGNATURE: SignedMessageProblem = Object.freeze({ step: 'signature' });
+
 /**
- * verifySigned of a received message already checked by inspectJsonValue
- * (which found `order`) and by its schema (which holds `signature` to 64
- * lowercase hex digits). The text the signature is checked over is, first
- * choice, the bytes received, when the framing marked the message with its
- * line and those bytes are canonical (receivedCanonicalText); otherwise it
- * is written without walking the tree again: from `unsignedMembers`, the
- * schema's copy of the members the signature covers (see CompiledSchema),
+ * The checks of a received signed message that come before its signature,
+ * in the protocol's order: its JSON (nested at most `maxDepth` deep, and
+ * canonicalizable: inspectJsonValue), then its schema, all of it but the
+ * signature's pattern (checkBeforeSignature: a signature that matches is
+ * 64 lowercase hex digits, and signatureProblem checks the pattern of one
+ * that does not). Returns the text the signature must be the HMAC of (the
+ * message's RFC 8785 form without its signature), or the problem.
+ *
+ * That text is, first choice, the bytes received, when the framing marked
+ * the message with its line and those bytes are canonical
+ * (receivedCanonicalText); the scan that shows it also shows what
+ * inspectJsonValue would check, and that pass is skipped. Otherwise the
+ * text is written without walking the tree again: from the schema's copy of
+ * the members the signature covers (CompiledSchema.unsignedMembers),
  * whenever every nested object is in order, whatever the order of the
  * message's own members; else from a copy without the signature.
  */
-export function verifyInspected(keys: readonly HmacKey[], signed: Signed, order: KeyOrder, unsignedMembers?: UnsignedMembers): boolean {
-  return macMatches(keys, unsignedText(signed, order, unsignedMembers), signed.signature);
+export function signedTextOf(message: unknown, schema: SignedMessageSchema, maxDepth: number): string | SignedMessageProblem {
+  const received = receivedCanonicalText(message, maxDepth);
+  let order: KeyOrder = 'signature-last';
+  if (received === undefined) {
+    const inspected = inspectJsonValue(message, maxDepth);
+    if (typeof inspected !== 'string') return { step: 'json', issue: inspected };
+    order = inspected;
+  }
+  const issues = schema.checkBeforeSignature(message);
+  if (issues.length > 0) return { step: 'schema', issues };
+  return received ?? unsignedText(message as Signed, order, schema.unsignedMembers);
 }
 
-/** The canonical text of `signed` without its signature (64 hex digits). */
+/**
+ * Whether the signature of `message` (which signedTextOf passed, returning
+ * `text`) is the HMAC of `text` under any of `keys`: undefined when it is;
+ * otherwise the schema's issues when the signature is not even of the
+ * pattern signedTextOf left out, else the signature problem. Every key is
+ * tried and each comparison is constant-time, so timing reveals neither
+ * which key matched nor how much of the signature was right.
+ */
+export function signatureProblem(keys: readonly HmacKey[], message: Signed, text: string, schema: SignedMessageSchema): SignedMessageProblem | undefined {
+  if (macMatches(keys, text, message.signature)) return undefined;
+  const issues = schema.check(message);
+  return issues.length > 0 ? { step: 'schema', issues } : BAD_SIGNATURE;
+}
+
+/** The canonical text of `signed` without its signature, from the parsed value (see signedTextOf). */
 function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: UnsignedMembers | undefined): string {
-  const received = receivedCanonicalText(signed);
-  if (received !== undefined) return received;
   // 'canonical' and 'signature-last' both mean every nested object is in order.
   if (unsignedMembers !== undefined && order !== 'other') return JSON.stringify(unsignedMembers(signed as unknown as Record<string, unknown>));
   // Leaving the signature out keeps the others in their order: in order, once a last signature is gone.
@@ -91,18 +133,21 @@ function unsignedText(signed: Signed, order: KeyOrder, unsignedMembers: Unsigned
 }
 
 /**
- * The text `signed` was received as, without its signature, when that is
- * canonical already (see canonicalText.ts): a message whose signature came
- * last, as signInPlace writes one, from a peer that sent its text as
+ * The text `message` was received as, without its signature, when that is
+ * canonical already, nested at most `maxDepth` deep and free of `toJSON`
+ * members (see canonicalText.ts): a message whose signature (64 characters)
+ * came last, as signInPlace writes one, from a peer that sent its text as
  * signed. The bytes signed are then the bytes received, and serializing the
  * message again is skipped.
  */
-function receivedCanonicalText(signed: Signed): string | undefined {
-  const line = takeReceivedText(signed);
+function receivedCanonicalText(message: unknown, maxDepth: number): string | undefined {
+  const line = takeReceivedText(message);
   if (line === undefined) return undefined;
+  const signature = (message as { signature?: unknown }).signature;
+  if (typeof signature !== 'string' || signature.length !== 64) return undefined;
   const start = receivedBodyStart(line);
   if (start < 0) return undefined;
-  // The body runs to the line's closing brace; `,"signature":"<64 hex digits>"}` closes it.
+  // The body runs to the line's closing brace; `,"signature":"<64 characters>"}` closes it.
   const bodyEnd = line.length - 1;
   const end = bodyEnd - SIGNATURE_MEMBER_LENGTH - 2;
   const valueAt = end + 1 + SIGNATURE_NAME.length;
@@ -110,18 +155,18 @@ function receivedCanonicalText(signed: Signed): string | undefined {
     end <= start ||
     line.charCodeAt(end) !== 0x2c ||
     !line.startsWith(SIGNATURE_NAME, end + 1) ||
-    !line.startsWith(signed.signature, valueAt) ||
+    !line.startsWith(signature, valueAt) ||
     line.charCodeAt(valueAt + 64) !== 0x22 ||
     line.charCodeAt(valueAt + 65) !== 0x7d
   ) {
     return undefined;
   }
-  return isCanonicalObjectText(line, start, end) ? `${line.slice(start, end)}}` : undefined;
+  return isCanonicalObjectText(line, start, end, maxDepth) ? `${line.slice(start, end)}}` : undefined;
 }
 
 /** The start of the signature member, up to its value's first digit. */
 const SIGNATURE_NAME = '"signature":"';
-/** `"signature":"` + 64 hex digits + `"`. */
+/** `"signature":"` + 64 characters + `"`. */
 const SIGNATURE_MEMBER_LENGTH = SIGNATURE_NAME.length + 64 + 1;
 
 /** Whether `signature` is the HMAC of `input` under any of `keys`; every key is tried, each in constant time. */

@@ -1,11 +1,11 @@
 import type { JobService } from '../jobs';
-import { inspectJsonValue, MAX_DEPTH, type KeyOrder } from '../protocol/canonical';
+import { MAX_DEPTH } from '../protocol/canonical';
 import { ErrorCode, ToolsealError } from '../protocol/errors';
 import { isPending, type Eventually } from '../protocol/eventually';
 import type { HmacKey } from '../protocol/hmacKey';
 import type { Keyring } from '../protocol/keyring';
 import type { SchemaRegistry } from '../protocol/schemas';
-import { verifyInspected } from '../protocol/signing';
+import { signatureProblem, signedTextOf, type SignedMessageProblem } from '../protocol/signing';
 import {
   fromWireEnvelope,
   type CallReply,
@@ -170,9 +170,9 @@ export class CallPipeline {
   }
 
   private authenticateChecked(params: unknown): Eventually<CallRequest> {
-    const order = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
+    const signedText = checkEnvelope(params, this.deps.schemas, this.deps.settings.maxDepth);
     const envelope = params as Envelope;
-    this.checkSignature(envelope, order);
+    this.checkSignature(envelope, signedText);
     checkServer(envelope, this.deps.keyring.serverId);
     const now = this.now();
     checkFreshness(envelope, now, this.deps.settings.maxSkewMs);
@@ -224,10 +224,16 @@ export class CallPipeline {
     return this.signer.response(call.requestId, reply);
   }
 
-  private checkSignature(envelope: Envelope, order: KeyOrder): void {
+  /**
+   * Step 2: the signature, over `signedText` (checkEnvelope's). A signature
+   * that is not even 64 lowercase hex digits fails step 1 after all (its
+   * pattern is checked only now, see signedTextOf).
+   */
+  private checkSignature(envelope: Envelope, signedText: string): void {
     const keys = this.deps.keyring.clients.get(envelope.client_id);
-    const valid = verifyInspected(keys ?? this.decoyKeys, envelope, order, this.deps.schemas.envelope.unsignedMembers);
-    if (!keys || !valid) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
+    const problem = signatureProblem(keys ?? this.decoyKeys, envelope, signedText, this.deps.schemas.envelope);
+    if (problem?.step === 'schema') throw invalidParams(problem);
+    if (!keys || problem) throw new ToolsealError(ErrorCode.Unauthenticated, 'unauthenticated');
   }
 
   /** Step 6: the tool, if it exists and the client may call it (a tool it may not call answers as an unknown one). */
@@ -288,17 +294,22 @@ function callIdentity(params: unknown): { request_id?: string; client_id?: strin
 /**
  * Step 1: params is an object without duplicate keys, not nested too deeply,
  * canonicalizable, valid against the envelope schema: an Envelope. Returns
- * how its keys are ordered, for the signature check.
+ * the text its signature must be the HMAC of (see signedTextOf, which
+ * leaves the signature's pattern to the signature check).
  */
-export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): KeyOrder {
+export function checkEnvelope(params: unknown, schemas: SchemaRegistry, maxDepth: number = MAX_DEPTH): string {
   // Found by the framing, which read the text (JSON.parse keeps the last of them).
   const duplicate = duplicateKeyIn(params);
   if (duplicate) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [duplicateKeyIssue(duplicate)] });
-  const inspected = inspectJsonValue(params, maxDepth);
-  if (typeof inspected !== 'string') throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: [inspected] });
-  const issues = schemas.envelope.check(params);
-  if (issues.length > 0) throw new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors: issues });
-  return inspected;
+  const signedText = signedTextOf(params, schemas.envelope, maxDepth);
+  if (typeof signedText !== 'string') throw invalidParams(signedText);
+  return signedText;
+}
+
+/** Step 1's refusal (-32602) of an envelope that is not canonicalizable or fails its schema. */
+function invalidParams(problem: SignedMessageProblem): ToolsealError {
+  const errors = problem.step === 'json' ? [problem.issue] : problem.step === 'schema' ? problem.issues : [];
+  return new ToolsealError(ErrorCode.InvalidParams, 'Invalid params', { errors });
 }
 
 /** Step 3: the envelope is addressed to this server. */

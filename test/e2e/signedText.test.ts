@@ -105,6 +105,57 @@ describe('numbers keep RFC 8785 double semantics', () => {
   });
 });
 
+describe('a call sent as its signer wrote it (canonical text, signature last) gets every check of any other spelling', () => {
+  const alice = (): HmacKey => new HmacKey(decodeSecret(keys.clients.alice![0]!, 'alice'));
+
+  /** Sends the envelope with these members as a signer writes it: RFC 8785 text, then the signature (the MAC of that text unless given). */
+  async function sendCanonical(members: Record<string, unknown>, signatureOf: (mac: string) => string = (mac) => mac): Promise<JsonRpcMessage> {
+    const unsigned = { v: 'mcp/0.1', request_id: randomUUID(), ts_ms: Date.now(), client_id: 'alice', server_id: keys.serverId, nonce: randomUUID(), ...members };
+    const text = canonicalize(unsigned);
+    const id = randomUUID();
+    server.write(`{"jsonrpc":"2.0","id":"${id}","method":"call","params":${text.slice(0, -1)},"signature":"${signatureOf(alice().macHex(text))}"}}\n`);
+    return server.waitFor((m) => m.id === id && m.method === undefined);
+  }
+
+  /** `levels` objects nested in one another, the outermost included. */
+  const nested = (levels: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = {};
+    for (let i = 1; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  it('answered', async () => {
+    const reply = await sendCanonical({ tool: 'batch_sum', args: { numbers: [1.5, 2] } });
+    expect(reply.result?.result).toEqual({ count: 2, total: 3.5 });
+  });
+
+  it('a signature that is the MAC in upper case: -32602 for its pattern, as for any spelling', async () => {
+    const reply = await sendCanonical({ tool: 'server_identity' }, (mac) => mac.toUpperCase());
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.data.errors).toEqual([{ path: '/signature', message: 'must match pattern "^[0-9a-f]{64}$"' }]);
+  });
+
+  it('a wrong signature of the right pattern: -32001', async () => {
+    const reply = await sendCanonical({ tool: 'server_identity' }, (mac) => (mac[0] === '0' ? '1' : '0') + mac.slice(1));
+    expect(reply.error?.code).toBe(-32001);
+  });
+
+  it('a toJSON member, signed: -32602, as inspectJsonValue finds it', async () => {
+    const reply = await sendCanonical({ tool: 'batch_sum', args: { numbers: [1], toJSON: 1 } });
+    expect(reply.error?.code).toBe(-32602);
+    expect(reply.error?.data.errors).toEqual([{ path: '/args/toJSON', message: 'a member named toJSON must be null: it cannot be canonicalized portably' }]);
+  });
+
+  it('nesting: 64 levels reach the tool (which refuses the extra member), 65 are -32602', async () => {
+    // params 1, args 2, extra 3..64.
+    const atLimit = await sendCanonical({ tool: 'batch_sum', args: { numbers: [1], extra: nested(62) } });
+    expect(atLimit.error?.code).toBe(-32011);
+    const tooDeep = await sendCanonical({ tool: 'batch_sum', args: { numbers: [1], extra: nested(63) } });
+    expect(tooDeep.error?.code).toBe(-32602);
+    expect(tooDeep.error?.data.errors[0].message).toMatch(/deeper than 64/);
+  });
+});
+
 // Last: it closes the server the other tests share.
 it('exits 0 when its input ends', async () => {
   expect(await server.close()).toEqual({ code: 0, signal: null });

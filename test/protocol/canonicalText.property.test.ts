@@ -7,15 +7,22 @@ import fc from 'fast-check';
 import { canonicalize as jcs } from 'json-canonicalize';
 import { isCanonicalObjectText } from '../../src/protocol/canonicalText';
 import { HmacKey } from '../../src/protocol/hmacKey';
-import { signInPlace, verifyInspected, verifySigned } from '../../src/protocol/signing';
-import { inspectJsonValue, type KeyOrder } from '../../src/protocol/canonical';
+import { signatureProblem, signedTextOf, signInPlace, verifySigned, type SignedMessageSchema } from '../../src/protocol/signing';
+import { inspectJsonValue, MAX_DEPTH } from '../../src/protocol/canonical';
+import { NO_ISSUES } from '../../src/protocol/schemas';
 import { jsonTextOf } from '../../src/transport/jsonText';
 import { parseLine } from '../../src/transport/messageParser';
 
 const RUNS = { seed: 8785, numRuns: 400 } as const;
 
+/** A signed message's schema that passes any object. */
+const ANY_OBJECT: SignedMessageSchema = { check: () => NO_ISSUES, checkBeforeSignature: () => NO_ISSUES, unsignedMembers: undefined };
+
 /** The whole text of an object: the scan's `end` is just before its closing brace. */
-const accepts = (text: string): boolean => isCanonicalObjectText(text, 0, text.length - 1);
+const accepts = (text: string): boolean => isCanonicalObjectText(text, 0, text.length - 1, NO_LIMIT);
+
+/** No nesting limit. */
+const NO_LIMIT = Number.POSITIVE_INFINITY;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -156,14 +163,44 @@ describe('isCanonicalObjectText', () => {
   });
 
   it('reads from `start`, and only up to `end`: the member after it is left out, and what precedes it must close there', () => {
-    expect(isCanonicalObjectText('xx{"a":1,"b":2}', 2, '{"a":1,"b":2'.length + 2)).toBe(true);
-    expect(isCanonicalObjectText('x {"a":1}', 1, 8)).toBe(false);
+    expect(isCanonicalObjectText('xx{"a":1,"b":2}', 2, '{"a":1,"b":2'.length + 2, NO_LIMIT)).toBe(true);
+    expect(isCanonicalObjectText('x {"a":1}', 1, 8, NO_LIMIT)).toBe(false);
     const text = '{"a":1,"signature":"x"}';
-    expect(isCanonicalObjectText(text, 0, text.indexOf(',"signature"'))).toBe(true);
-    expect(isCanonicalObjectText('{"b":1,"a":"x"}', 0, '{"b":1'.length)).toBe(true);
-    expect(isCanonicalObjectText('{"a":{"b":1},"c":2}', 0, '{"a":{"b":1}'.length)).toBe(true);
+    expect(isCanonicalObjectText(text, 0, text.indexOf(',"signature"'), NO_LIMIT)).toBe(true);
+    expect(isCanonicalObjectText('{"b":1,"a":"x"}', 0, '{"b":1'.length, NO_LIMIT)).toBe(true);
+    expect(isCanonicalObjectText('{"a":{"b":1},"c":2}', 0, '{"a":{"b":1}'.length, NO_LIMIT)).toBe(true);
     // A cut inside a nested object leaves it open: not one object.
-    expect(isCanonicalObjectText('{"a":{"b":1,"c":2}}', 0, '{"a":{"b":1'.length)).toBe(false);
+    expect(isCanonicalObjectText('{"a":{"b":1,"c":2}}', 0, '{"a":{"b":1'.length, NO_LIMIT)).toBe(false);
+  });
+
+  it('leaves to inspectJsonValue every text nested deeper than `maxDepth`, and every text with a `toJSON` member', () => {
+    const nested = '{"a":[{"b":[1]}],"c":2}';
+    const scan = (text: string, maxDepth: number): boolean => isCanonicalObjectText(text, 0, text.length - 1, maxDepth);
+    expect(scan(nested, 4)).toBe(true);
+    expect(scan(nested, 3)).toBe(false);
+    expect(scan('{}', 1)).toBe(true);
+    expect(scan('{}', 0)).toBe(false);
+    expect(scan('{"toJSON":null}', NO_LIMIT)).toBe(false);
+    expect(scan('{"a":[{"toJSON":1}]}', NO_LIMIT)).toBe(false);
+    // Only that very name: longer, shorter and differently cased names pass.
+    expect(scan('{"toJSON2":1,"toJSOn":1,"toJso":1}', NO_LIMIT)).toBe(true);
+    expect(scan('{"a":"toJSON"}', NO_LIMIT)).toBe(true);
+  });
+
+  it("passes only texts whose parsed value inspectJsonValue passes with the same depth, so a receiver may skip that pass", () => {
+    const deep = fc.letrec<{ value: Json }>((tie) => ({
+      value: fc.oneof({ depthSize: 'medium' }, fc.integer(), fc.constantFrom('toJSON', 'x'), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'toJSON'), tie('value'), { maxKeys: 3 })),
+    })).value;
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'toJSON'), deep, { maxKeys: 3 }), fc.integer({ min: 0, max: 6 }), (value, maxDepth) => {
+        const text = jcs(value);
+        const passed = isCanonicalObjectText(text, 0, text.length - 1, maxDepth);
+        if (passed) expect(typeof inspectJsonValue(JSON.parse(text), maxDepth)).toBe('string');
+        // And the only texts it leaves are those: nothing is lost for texts that fit and hold no toJSON.
+        if (!passed && !text.includes('"toJSON":')) expect(typeof inspectJsonValue(JSON.parse(text), maxDepth)).not.toBe('string');
+      }),
+      { ...RUNS, numRuns: 2000 },
+    );
   });
 });
 
@@ -176,7 +213,10 @@ describe('signatures checked over the received text', () => {
     if (parsed.kind !== 'message') throw new Error(parsed.message);
     return (parsed.message as unknown as { params: { signature: string } }).params;
   };
-  const verified = (message: { signature: string }): boolean => verifyInspected([key], message, inspectJsonValue(message) as KeyOrder);
+  const verified = (message: { signature: string }): boolean => {
+    const text = signedTextOf(message, ANY_OBJECT, MAX_DEPTH);
+    return typeof text === 'string' && signatureProblem([key], message, text, ANY_OBJECT) === undefined;
+  };
 
   it('agrees with verifySigned for every spelling of a signed message, whoever wrote its text', () => {
     fc.assert(
@@ -217,7 +257,7 @@ describe('signatures checked over the received text', () => {
     const signed = signInPlace(key, { args: { numbers: [1.5, 2, 3] }, client_id: 'c', nonce: 'n-12345678', tool: 'batch_sum', v: 'mcp/0.1' });
     const text = jsonTextOf(signed)!;
     const message = received(text);
-    expect(isCanonicalObjectText(text, 0, text.length - 80)).toBe(true);
+    expect(isCanonicalObjectText(text, 0, text.length - 80, NO_LIMIT)).toBe(true);
     expect(verified(message)).toBe(true);
     // The same members, signed over their text with the keys out of order and sent that way.
     const unsorted = '{"v":"mcp/0.1","tool":"batch_sum","nonce":"n-12345678","client_id":"c","args":{"numbers":[1.5,2,3]}}';

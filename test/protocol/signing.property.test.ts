@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { canonicalize as jsonCanonicalize } from 'json-canonicalize';
-import { canonicalize, canonicalizeInspected, checkJsonValue, inspectJsonValue, type KeyOrder } from '../../src/protocol/canonical';
-import { SchemaRegistry } from '../../src/protocol/schemas';
+import { canonicalize, canonicalizeInspected, checkJsonValue, inspectJsonValue, MAX_DEPTH } from '../../src/protocol/canonical';
+import { NO_ISSUES, SchemaRegistry } from '../../src/protocol/schemas';
 import { HmacKey } from '../../src/protocol/hmacKey';
-import { signingInput, sign, signInPlace, verifyInspected, verifySigned, withoutSignature } from '../../src/protocol/signing';
+import { signatureProblem, signedTextOf, signingInput, sign, signInPlace, verifySigned, withoutSignature, type SignedMessageSchema } from '../../src/protocol/signing';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'rfc8785');
 const fixtureText = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -231,26 +231,33 @@ describe('sign / verify properties', () => {
     return overTheWire(out);
   };
 
-  it('verifyInspected accepts what verifySigned accepts and refuses what it refuses, wherever the signature stands', () => {
+  /** A signed message's schema that passes any object. */
+  const ANY_OBJECT: SignedMessageSchema = { check: () => NO_ISSUES, checkBeforeSignature: () => NO_ISSUES, unsignedMembers: undefined };
+
+  /** signedTextOf then signatureProblem, as a receiver checks a message: whether both pass. */
+  const verifiedReceived = (keys: readonly HmacKey[], message: unknown, schema: SignedMessageSchema = ANY_OBJECT): boolean => {
+    const text = signedTextOf(message, schema, MAX_DEPTH);
+    return typeof text === 'string' && signatureProblem(keys, message as { signature: string }, text, schema) === undefined;
+  };
+
+  it('signedTextOf and signatureProblem accept what verifySigned accepts and refuse what it refuses, wherever the signature stands', () => {
     fc.assert(
       fc.property(secret, unsignedEnvelope, mutation, fc.constantFrom('last' as const, 'sorted' as const, 'first' as const), fc.boolean(), (secretBytes, unsigned, m, where, reversed) => {
         const key = new HmacKey(secretBytes);
         const source = reversed ? (reverseKeys(unsigned) as typeof unsigned) : unsigned;
         const signed = placedSignature(sign(key, source) as unknown as Record<string, unknown>, where);
-        const order = inspectJsonValue(signed);
-        expect(typeof order).toBe('string');
-        expect(verifyInspected([key], signed as { signature: string }, order as 'canonical')).toBe(true);
+        expect(typeof inspectJsonValue(signed)).toBe('string');
+        expect(verifiedReceived([key], signed)).toBe(true);
         const mutated = mutate(signed, m);
         fc.pre(mutated !== undefined);
-        const mutatedOrder = inspectJsonValue(mutated);
-        fc.pre(typeof mutatedOrder === 'string');
-        expect(verifyInspected([key], mutated as { signature: string }, mutatedOrder as 'canonical')).toBe(verifySigned([key], mutated as { signature: string }));
+        fc.pre(typeof inspectJsonValue(mutated) === 'string');
+        expect(verifiedReceived([key], mutated)).toBe(verifySigned([key], mutated as { signature: string }));
       }),
       { ...RUNS, numRuns: 600 },
     );
   });
 
-  it("with the envelope schema's copy of its members, verifyInspected agrees with verifySigned on every envelope the schema passes", () => {
+  it("with the envelope schema (its copy of the members, its check before the signature), a receiver's check agrees with verifySigned on every envelope the schema passes", () => {
     const schemas = new SchemaRegistry();
     const members = schemas.envelope.unsignedMembers;
     expect(members).toBeDefined();
@@ -261,14 +268,12 @@ describe('sign / verify properties', () => {
         const source = reversed ? (reverseKeys(unsigned) as typeof unsigned) : unsigned;
         const signed = placedSignature(sign(key, source) as unknown as Record<string, unknown>, where);
         expect(schemas.envelope.check(signed)).toEqual([]);
-        const order = inspectJsonValue(signed) as KeyOrder;
-        expect(verifyInspected([key], signed as { signature: string }, order, members)).toBe(true);
+        expect(verifiedReceived([key], signed, schemas.envelope)).toBe(true);
         const mutated = mutate(signed, m);
         fc.pre(mutated !== undefined);
-        const mutatedOrder = inspectJsonValue(mutated);
         // What reaches the signature check: canonicalizable and passed by the schema (no member added).
-        fc.pre(typeof mutatedOrder === 'string' && schemas.envelope.check(mutated).length === 0);
-        expect(verifyInspected([key], mutated as { signature: string }, mutatedOrder as KeyOrder, members)).toBe(verifySigned([key], mutated as { signature: string }));
+        fc.pre(typeof inspectJsonValue(mutated) === 'string' && schemas.envelope.check(mutated).length === 0);
+        expect(verifiedReceived([key], mutated, schemas.envelope)).toBe(verifySigned([key], mutated as { signature: string }));
       }),
       { ...RUNS, numRuns: 600 },
     );
@@ -288,17 +293,16 @@ describe('sign / verify properties', () => {
     expect(new SchemaRegistry(undefined, { compileAtRuntime: true }).envelope.unsignedMembers).toBeUndefined();
   });
 
-  it('verifyInspected refuses a signature whose characters only match the MAC in their low byte', () => {
+  it('a receiver refuses a signature whose characters only match the MAC in their low byte', () => {
     const key = new HmacKey(Buffer.from('k'.repeat(32)));
     const signed = overTheWire(signInPlace(key, { a: 1, v: 'two' }));
-    const order = inspectJsonValue(signed) as 'signature-last';
-    expect(order).toBe('signature-last');
-    expect(verifyInspected([key], signed, order)).toBe(true);
+    expect(inspectJsonValue(signed)).toBe('signature-last');
+    expect(verifiedReceived([key], signed)).toBe(true);
     // U+0130 is 0x30 ('0') in its low byte, U+0161 is 0x61 ('a'): as Latin-1 bytes they would compare equal.
     const digit = signed.signature.search(/[0a]/);
     const forged = signed.signature.slice(0, digit) + (signed.signature[digit] === '0' ? '\u0130' : '\u0161') + signed.signature.slice(digit + 1);
-    expect(verifyInspected([key], { ...signed, signature: forged }, order)).toBe(false);
-    expect(verifyInspected([key], { ...signed, signature: signed.signature.slice(1) }, order)).toBe(false);
+    expect(verifiedReceived([key], { ...signed, signature: forged })).toBe(false);
+    expect(verifiedReceived([key], { ...signed, signature: signed.signature.slice(1) })).toBe(false);
   });
 });
 
