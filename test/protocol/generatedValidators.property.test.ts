@@ -83,6 +83,35 @@ describe('validators compiled at build time', () => {
       fc.assert(fc.property(valueFor(schema), (value) => agree(built, runtime, value)), RUNS);
     });
 
+    it.each(cases.slice(0, 3))("%s's checks before the signature are its checks but the signature's pattern (which a signature equal to its MAC has)", (name, file) => {
+      const schema = readSchema(file);
+      expect(schema.properties.signature.pattern).toBe('^[0-9a-f]{64}$');
+      const full = (protocol as Record<string, unknown>)[name] as ValidateFunction;
+      const before = (protocol as Record<string, unknown>)[`${name}BeforeSignature`] as ValidateFunction;
+      fc.assert(
+        fc.property(valueFor(schema), (value) => {
+          if (full(value)) {
+            expect(before(value)).toBe(true);
+          } else if (before(value)) {
+            // Passed but for the pattern: the full check fails there and nowhere else.
+            expect(full.errors).toEqual([expect.objectContaining({ instancePath: '/signature', keyword: 'pattern' })]);
+          } else {
+            expect(before.errors).toEqual(full.errors);
+          }
+        }),
+        RUNS,
+      );
+    });
+
+    it('SchemaRegistry checks an envelope before its signature with those, and with the full schema afterwards', () => {
+      const envelope = { v: 'mcp/0.1', request_id: 'r', ts_ms: 1, client_id: 'c', server_id: 's', tool: 't', nonce: '12345678', signature: 'A'.repeat(64) };
+      const registry = new SchemaRegistry();
+      expect(registry.envelope.checkBeforeSignature(envelope)).toEqual([]);
+      expect(registry.envelope.check(envelope)).toEqual([{ path: '/signature', message: 'must match pattern "^[0-9a-f]{64}$"' }]);
+      // Compiled at run time, there is nothing ahead to defer to: the full schema both times.
+      expect(new SchemaRegistry(SCHEMA_DIR, { compileAtRuntime: true }).envelope.checkBeforeSignature(envelope)).toEqual(registry.envelope.check(envelope));
+    });
+
     it('SchemaRegistry answers the same data.errors either way', () => {
       const prebuilt = new SchemaRegistry();
       const compiled = new SchemaRegistry(SCHEMA_DIR, { compileAtRuntime: true });
