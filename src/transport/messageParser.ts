@@ -107,6 +107,7 @@ export function receivedBodyStart(line: string): number {
 
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const VERSION_MEMBER = '{"jsonrpc":"2.0"';
 const ID_NAME = ',"id":';
 /** Up to the method's opening quote included, and from its closing quote on. */
@@ -128,10 +129,13 @@ function idTextEnd(line: string, at: number): number {
 
 /** The index of the quote closing the string whose opening quote is at `open`, when it holds no escape; -1 otherwise. */
 function plainStringEnd(line: string, open: number): number {
-  const close = line.indexOf('"', open + 1);
-  if (close < 0) return -1;
-  const backslash = line.indexOf('\\', open + 1);
-  return backslash !== -1 && backslash < close ? -1 : close;
+  // Read up to the quote only (an id or a method name): searching the line for a backslash would read it all.
+  for (let at = open + 1; at < line.length; at++) {
+    const c = line.charCodeAt(at);
+    if (c === QUOTE) return at;
+    if (c === BACKSLASH) return -1;
+  }
+  return -1;
 }
 
 /** Checks that an already-parsed JSON value is a single JSON-RPC 2.0 message. */
