@@ -80,7 +80,7 @@ function runServer() {
 
   connection.onRequest('call', (/** @type {any} */ e) => {
     const key = clientKeys.get(e.client_id);
-    const text = JSON.stringify({ args: e.args, client_id: e.client_id, nonce: e.nonce, request_id: e.request_id, server_id: e.server_id, ts_ms: e.ts_ms, tool: e.tool, v: e.v });
+    const text = JSON.stringify({ args: e.args, client_id: e.client_id, nonce: e.nonce, request_id: e.request_id, server_id: e.server_id, tool: e.tool, ts_ms: e.ts_ms, v: e.v });
     if (key === undefined || !sameHex(macHex(key, text), e.signature)) throw new ResponseError(-32001, 'unauthenticated');
     if (e.server_id !== serverId) throw new ResponseError(-32004, 'wrong server');
     const now = Date.now();
@@ -133,8 +133,8 @@ class MinimalSignedClient {
       nonce: crypto.randomUUID(),
       request_id: requestId,
       server_id: this.serverId,
-      ts_ms: Date.now(),
       tool,
+      ts_ms: Date.now(),
       v: 'mcp/0.1',
     });
     const r = await this.connection.sendRequest('call', envelope);

@@ -112,6 +112,25 @@ describe('validators compiled at build time', () => {
       expect(new SchemaRegistry(SCHEMA_DIR, { compileAtRuntime: true }).envelope.checkBeforeSignature(envelope)).toEqual(registry.envelope.check(envelope));
     });
 
+    it('count string lengths in code points near every bound, surrogate pairs included (the count is skipped only when the code units settle it)', () => {
+      const schema = readSchema('envelope.schema.json');
+      const runtime = new Ajv({ ...PROTOCOL_AJV_OPTIONS }).compile(schema);
+      // Strings of 0 to 140 code points, each an ASCII letter or a character outside the BMP (two code units).
+      const text = fc.array(fc.constantFrom('a', '\u{1F600}', '\u{10FFFF}'), { maxLength: 140 }).map((chars) => chars.join(''));
+      const envelope = fc.record({ v: fc.constant('mcp/0.1'), request_id: text, ts_ms: fc.constant(1), client_id: text, server_id: text, tool: text, nonce: text, signature: fc.constant('0'.repeat(64)) });
+      for (const built of [protocol.envelope, protocol.envelopeBeforeSignature] as ValidateFunction[]) {
+        fc.assert(fc.property(envelope, (value) => agree(built, runtime, value)), { ...RUNS, numRuns: 1000 });
+        // At the bounds exactly: 8 and 128 code points pass, 7 and 129 do not, however many code units they take.
+        for (const [points, valid] of [[7, false], [8, true], [128, true], [129, false]] as const) {
+          for (const wide of [0, 1, points]) {
+            const nonce = '\u{1F600}'.repeat(wide) + 'a'.repeat(points - wide);
+            const value = { v: 'mcp/0.1', request_id: 'r', ts_ms: 1, client_id: 'c', server_id: 's', tool: 't', nonce, signature: '0'.repeat(64) };
+            expect(built(value)).toBe(valid);
+          }
+        }
+      }
+    });
+
     it('SchemaRegistry answers the same data.errors either way', () => {
       const prebuilt = new SchemaRegistry();
       const compiled = new SchemaRegistry(SCHEMA_DIR, { compileAtRuntime: true });
