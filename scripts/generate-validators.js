@@ -58,11 +58,6 @@ const AJV_UCS2LENGTH = 'require("ajv/dist/runtime/ucs2length").default';
 const OWN_UCS2LENGTH = 'require("../protocol/ucs2length").ucs2length';
 
 /**
- * A generated module's text. `ownUcs2length` for the validators every call
- * runs (bundled with it); the modules kept out of the bundle keep Ajv's, so
- * that loading one loads nothing else of the package.
- */
-/**
  * A string has at most as many code points as UTF-16 code units, and at
  * least half as many: a `maxLength` or `minLength` check needs the count
  * only when the code units do not settle it (an id of 36 characters is
@@ -85,6 +80,11 @@ function withLengthShortcuts(body) {
   return out;
 }
 
+/**
+ * A generated module's text. `ownUcs2length` for the validators every call
+ * runs (bundled with it); the modules kept out of the bundle keep Ajv's, so
+ * that loading one loads nothing else of the package.
+ */
 function moduleText(what, code, ownUcs2length = false) {
   const body = code.replace(/^"use strict";\n?/, '');
   return [
@@ -104,7 +104,7 @@ const MAC_PATTERN = '^[0-9a-f]{64}$';
  * schema its checks before the signature use: the same but for the
  * signature's pattern when that is MAC_PATTERN (a signature equal to its
  * MAC has it; the full schema is checked again for one that is not),
- * else the schema itself.
+ * else the schema itself (no separate validator is generated then).
  */
 function beforeSignature(schema) {
   const signature = schema.properties.signature;
@@ -121,8 +121,10 @@ function protocolModule() {
     ajv.addSchema(schema);
     exports[name] = schema.$id;
     if (!Object.hasOwn(schema.properties ?? {}, 'signature')) continue;
+    // Without one, SchemaRegistry checks the whole schema before the signature too.
     const before = beforeSignature(schema);
-    if (before !== schema) ajv.addSchema(before);
+    if (before === schema) continue;
+    ajv.addSchema(before);
     exports[`${name}BeforeSignature`] = before.$id;
   }
   return moduleText('the protocol messages', standaloneCode(ajv, exports), true);

@@ -21,9 +21,10 @@ export interface CompiledSchema {
   check(value: unknown): readonly ValidationIssue[];
   /**
    * `check` but for the `signature` member's pattern, for a signed message's
-   * schema compiled at build time whose signature is 64 lowercase hex
-   * digits: a signature that matches its MAC is, so the pattern is checked
-   * only for one that does not (see signedTextOf). `check` otherwise.
+   * schema compiled at build time whose signature has the pattern of 64
+   * lowercase hex digits: a signature equal to its MAC has it, so the
+   * pattern is checked only for one that is not (see signatureProblem).
+   * `check` otherwise.
    */
   checkBeforeSignature(value: unknown): readonly ValidationIssue[];
   /**
@@ -76,7 +77,8 @@ function compiledFrom(validate: ValidateFunction, file: string, document?: JsonS
 /** What the build generated for a signed message's schema besides its validator. */
 interface SignedParts {
   readonly unsignedMembers: UnsignedMembers;
-  readonly validateBeforeSignature: ValidateFunction;
+  /** The schema without the signature's pattern, when that is what a MAC matches (see CompiledSchema.checkBeforeSignature). */
+  readonly validateBeforeSignature: ValidateFunction | undefined;
 }
 
 /** The schema files of the protocol's messages, by the registry's names. */
@@ -120,7 +122,7 @@ export class SchemaRegistry {
   constructor(schemaDir: string = SCHEMA_DIR, options: { checkAgainstMetaSchema?: boolean; compileAtRuntime?: boolean } = {}) {
     const file = (name: keyof typeof PROTOCOL_FILES): string => path.join(schemaDir, PROTOCOL_FILES[name]);
     if (schemaDir === SCHEMA_DIR && options.checkAgainstMetaSchema !== true && options.compileAtRuntime !== true) {
-      const built = precompiled as unknown as Record<keyof typeof PROTOCOL_FILES | `${keyof typeof signedMembers}BeforeSignature`, ValidateFunction>;
+      const built = precompiled as unknown as Record<keyof typeof PROTOCOL_FILES, ValidateFunction> & Partial<Record<`${keyof typeof signedMembers}BeforeSignature`, ValidateFunction>>;
       // The member copies and the checks before a signature were generated from these very files, with the validators.
       const signed = (name: keyof typeof signedMembers): SignedParts => ({ unsignedMembers: signedMembers[name], validateBeforeSignature: built[`${name}BeforeSignature`] });
       this.envelope = compiledFrom(built.envelope, file('envelope'), undefined, signed('envelope'));
