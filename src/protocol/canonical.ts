@@ -19,8 +19,7 @@ function escapePointer(key: string): string {
  *   code units), so JSON.stringify writes the canonical text;
  * - `signature-last`: the same, except that the top-level object's
  *   `signature` member comes last, as `signInPlace` writes a signed message
- *   (its canonical text without the signature is JSON.stringify's with that
- *   member cut off);
+ *   (without its signature, JSON.stringify writes its canonical text);
  * - `other`: anything else; `canonicalize` has to sort.
  */
 export type KeyOrder = 'canonical' | 'signature-last' | 'other';
@@ -43,7 +42,7 @@ export function checkJsonValue(value: unknown, maxDepth: number = MAX_DEPTH): Va
 /**
  * checkJsonValue and, in the same pass, the tree's key order: the first
  * problem found, or how its keys are ordered (see KeyOrder), which
- * `canonicalizeInspected` and `verifyInspected` then need not walk the tree
+ * `canonicalizeInspected` and `signedTextOf` then need not walk the tree
  * again to learn.
  */
 export function inspectJsonValue(value: unknown, maxDepth: number = MAX_DEPTH): ValidationIssue | KeyOrder {

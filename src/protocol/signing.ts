@@ -93,18 +93,15 @@ const BAD_SIGNATURE: SignedMessageProblem = Object.freeze({ step: 'signature' })
  * (receivedCanonicalText); the scan that shows it also shows what
  * inspectJsonValue would check, and that pass is skipped. Otherwise the
  * text is written without walking the tree again: from the schema's copy of
- * the members the signature covers (CompiledSchema.unsignedMembers),
- * whenever every nested object is in order, whatever the order of the
- * message's own members; else from a copy without the signature.
+ * the members the signature covers (CompiledSchema.unsignedMembers) when
+ * the message is in order, or in order but for a last signature (KeyOrder
+ * `canonical` or `signature-last`); else from a copy without the signature.
  */
 export function signedTextOf(message: unknown, schema: SignedMessageSchema, maxDepth: number): string | SignedMessageProblem {
   const received = receivedCanonicalText(message, maxDepth);
-  let order: KeyOrder = 'signature-last';
-  if (received === undefined) {
-    const inspected = inspectJsonValue(message, maxDepth);
-    if (typeof inspected !== 'string') return { step: 'json', issue: inspected };
-    order = inspected;
-  }
+  // A text the scan passed is in order, its signature last, and passes what inspectJsonValue checks.
+  const order = received === undefined ? inspectJsonValue(message, maxDepth) : 'signature-last';
+  if (typeof order !== 'string') return { step: 'json', issue: order };
   const issues = schema.checkBeforeSignature(message);
   if (issues.length > 0) return { step: 'schema', issues };
   return received ?? unsignedText(message as Signed, order, schema.unsignedMembers);
